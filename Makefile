@@ -1,0 +1,58 @@
+# The two commands users need: `make run` and `make test` (CONTRACT.md §1). Everything the project
+# needs is installed from here: Python packages into .venv, Debian's chromium for browser tests.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+TEST_ENV := DJANGO_SETTINGS_MODULE=aftersales.settings.test
+
+.PHONY: run test lint check-migrations services browser-deps bench chaos clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-installed
+
+## make run: web on http://127.0.0.1:8000 + Celery worker + Celery beat, with demo data.
+## Embedded defaults (SQLite, file-system broker) unless DATABASE_URL / REDIS_URL are set.
+run: $(VENV)/.run-installed
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	PATH="$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile start
+
+## make test: the whole suite on real PostgreSQL and Redis (started here if installed but stopped).
+test: $(VENV)/.dev-installed services browser-deps check-migrations
+	$(TEST_ENV) $(BIN)/pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-migrations: $(VENV)/.dev-installed services
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+services: $(VENV)/.dev-installed
+	$(TEST_ENV) $(BIN)/python scripts/ensure_services.py
+
+# Playwright drives Debian's Chromium (Playwright's own browser download needs the internet).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed: browser tests will be skipped"; fi; }
+
+bench: $(VENV)/.dev-installed services
+	$(TEST_ENV) $(BIN)/pytest -m bench bench
+
+chaos: $(VENV)/.dev-installed services
+	$(TEST_ENV) $(BIN)/pytest -m chaos
+
+clean:
+	rm -rf var staticfiles .pytest_cache

@@ -1,0 +1,164 @@
+from datetime import date
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .calendars.services import calendar_fill_public_holidays, calendar_touch
+from .models import (
+    BusinessCalendar,
+    CalendarDay,
+    ClockEvent,
+    Customer,
+    DeliveryAttempt,
+    OutboxMessage,
+    Region,
+    SlaClock,
+    WorkingPeriod,
+)
+from .outbox.services import outbox_retry
+from .privacy import can_see_contact, mask_address, mask_phone
+
+admin.site.site_header = _("After-sales service")
+admin.site.site_title = _("After-sales service")
+admin.site.index_title = _("Service desk")
+
+
+class ReadOnlyAdminMixin:
+    """Event and delivery rows are written by services only; the admin shows them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_filter = ["tier", "region"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region"]
+    raw_id_fields = ["portal_user"]
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+    @admin.display(description=_("address"))
+    def masked_address(self, obj):
+        return mask_address(obj.address)
+
+    def get_list_display(self, request):
+        phone = "phone" if can_see_contact(request.user) else "masked_phone"
+        return ["name", phone, "email", "region", "tier", "created_at"]
+
+    def get_search_fields(self, request):
+        # Searching by phone would reveal numbers to roles that may not see them.
+        return ["name", "email", "phone"] if can_see_contact(request.user) else ["name", "email"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "phone", "email", "address", "region", "tier", "language", "portal_user"]
+        if can_see_contact(request.user):
+            return fields
+        return [{"phone": "masked_phone", "address": "masked_address"}.get(field, field) for field in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if can_see_contact(request.user) else ["masked_phone", "masked_address"]
+
+    def save_model(self, request, obj, form, change):
+        from .services import customer_create, customer_update
+
+        values = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change:
+            obj = customer_update(customer=obj, **values)
+        else:
+            obj = customer_create(**{name: form.cleaned_data[name] for name in form.cleaned_data})
+        form.instance = obj
+
+
+class WorkingPeriodInline(admin.TabularInline):
+    model = WorkingPeriod
+    extra = 0
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 0
+    fields = ["date", "kind", "name", "works_as", "imported"]
+    readonly_fields = ["imported"]
+    ordering = ["-date"]
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "timezone", "always_open", "updated_at"]
+    inlines = [WorkingPeriodInline, CalendarDayInline]
+    actions = ["fill_holidays_this_year", "fill_holidays_next_year"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        calendar_touch(calendar=form.instance)  # inline edits change the calendar's working time
+
+    def _fill(self, request, queryset, year: int) -> None:
+        for calendar in queryset:
+            result = calendar_fill_public_holidays(calendar=calendar, year=year)
+            self.message_user(
+                request,
+                _("%(calendar)s: %(holidays)d holidays and %(workdays)d make-up days for %(year)d.")
+                % {"calendar": calendar, "holidays": result.holidays, "workdays": result.workdays, "year": year},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Fill Chinese public holidays and make-up days for this year"))
+    def fill_holidays_this_year(self, request, queryset):
+        self._fill(request, queryset, date.today().year)
+
+    @admin.action(description=_("Fill Chinese public holidays and make-up days for next year"))
+    def fill_holidays_next_year(self, request, queryset):
+        self._fill(request, queryset, date.today().year + 1)
+
+
+class ClockEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ClockEvent
+    fields = ["kind", "threshold", "occurred_at", "recorded_at", "consumed_seconds", "actor", "note"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "content_type", "object_id", "name", "cycle", "state", "due_at", "breached_at", "met_at"]
+    list_filter = ["state", "name", "content_type"]
+    list_select_related = ["content_type"]
+    inlines = [ClockEventInline]
+    date_hierarchy = "started_at"
+
+
+class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = DeliveryAttempt
+    fields = ["number", "started_at", "finished_at", "succeeded", "error", "provider_reference"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "channel", "recipient", "template", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "channel", "template"]
+    search_fields = ["key", "recipient"]
+    inlines = [DeliveryAttemptInline]
+    actions = ["retry_failed"]
+
+    @admin.action(description=_("Retry delivery of the selected failed messages"), permissions=["view"])
+    def retry_failed(self, request, queryset):
+        count = outbox_retry(message_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)d message(s) queued again.") % {"count": count}, messages.SUCCESS)

@@ -1,0 +1,57 @@
+"""One JSON error shape for the whole API (CONTRACT.md §4): ``{"detail": ..., "code": ...}``.
+
+Validation errors keep their per-field messages next to ``detail``/``code`` so forms can show
+them. Anything DRF does not handle itself (a database constraint hit by odd input, say) becomes a
+4xx here rather than a 5xx only where the cause is the request; real faults still surface as 500.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _first_code(codes) -> str:
+    if isinstance(codes, str):
+        return codes
+    if isinstance(codes, list) and codes:
+        return _first_code(codes[0])
+    if isinstance(codes, dict) and codes:
+        return _first_code(next(iter(codes.values())))
+    return "invalid"
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        body = {"detail": "Invalid input.", "code": _first_code(exc.get_codes())}
+        if isinstance(detail, dict):
+            body.update({key: value for key, value in detail.items() if key not in ("detail", "code")})
+            if detail.get("non_field_errors"):
+                body["detail"] = detail["non_field_errors"][0]
+        elif isinstance(detail, list) and detail:
+            body["detail"] = detail[0] if len(detail) == 1 else detail
+        response.data = body
+    elif isinstance(exc, exceptions.APIException):
+        response.data = {"detail": exc.detail, "code": _first_code(exc.get_codes())}
+    return response
+
+
+class Conflict(exceptions.APIException):
+    """409: the action is not allowed in the current state, or the object changed meanwhile."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The object is not in a state that allows this action."
+    default_code = "conflict"

@@ -1,0 +1,50 @@
+from rest_framework import serializers
+
+from ..models import BusinessCalendar, Customer, Region, SlaClock, WorkingPeriod
+from ..privacy import can_see_contact, mask_address, mask_phone
+from ..services import normalize_phone
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "phone", "email", "address", "region", "tier", "language", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def validate_phone(self, value: str) -> str:
+        phone = normalize_phone(value)
+        Customer._meta.get_field("phone").run_validators(phone)
+        return phone
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not can_see_contact(self.context["request"].user):
+            data["phone"] = mask_phone(data["phone"])
+            data["address"] = mask_address(data["address"])
+        return data
+
+
+class SlaClockSerializer(serializers.ModelSerializer):
+    """The ``sla`` entries of tickets, complaints and incidents (CONTRACT.md §4)."""
+
+    class Meta:
+        model = SlaClock
+        fields = ["name", "due_at", "met_at", "paused_seconds", "state", "breached_at"]
+
+
+class WorkingPeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkingPeriod
+        fields = ["weekday", "start", "end"]
+
+
+class BusinessCalendarSerializer(serializers.ModelSerializer):
+    working_periods = WorkingPeriodSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ["code", "name", "timezone", "always_open", "working_periods"]

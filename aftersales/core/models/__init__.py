@@ -1,0 +1,18 @@
+"""Models shared by several apps. Import from here, not from the submodules."""
+
+from .calendars import BusinessCalendar, CalendarDay, WorkingPeriod
+from .customers import Customer, Region
+from .outbox import DeliveryAttempt, OutboxMessage
+from .sla import ClockEvent, SlaClock
+
+__all__ = [
+    "BusinessCalendar",
+    "CalendarDay",
+    "ClockEvent",
+    "Customer",
+    "DeliveryAttempt",
+    "OutboxMessage",
+    "Region",
+    "SlaClock",
+    "WorkingPeriod",
+]

@@ -1,0 +1,210 @@
+"""The notification outbox: enqueue in the caller's transaction, deliver later, exactly once.
+
+``outbox_enqueue`` writes rows in the same transaction as the event that caused them, so a
+rolled-back transition sends nothing and a committed one cannot lose its message. Delivery claims
+due rows with ``FOR UPDATE SKIP LOCKED`` (any number of workers share the work), marks them
+``sending``, hands them to the provider outside the transaction, and records every attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F
+
+from .. import clock as wall_clock
+from ..models import DeliveryAttempt, OutboxMessage
+from .rendering import render_message
+from .sms import get_sms_backend
+
+logger = logging.getLogger(__name__)
+
+FIRST_RETRY_DELAY = timedelta(seconds=30)
+MAX_RETRY_DELAY = timedelta(hours=6)
+# A delivery run stops claiming new work before the task's soft time limit.
+DELIVERY_RUN_BUDGET = timedelta(seconds=120)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What a service asks to send; becomes one ``OutboxMessage``."""
+
+    key: str
+    channel: str
+    recipient: str
+    template: str
+    context: dict = field(default_factory=dict)
+    language: str = "zh-hans"
+    recipient_user_id: int | None = None
+
+
+def _kick_delivery() -> None:
+    from ..tasks import outbox_deliver_task
+
+    try:
+        outbox_deliver_task.delay()
+    except Exception:  # the broker may be down; the periodic delivery task will pick the rows up
+        logger.warning("could not queue outbox delivery; the periodic run will deliver", exc_info=True)
+
+
+def outbox_enqueue(*, notifications: Iterable[Notification], now: datetime | None = None) -> None:
+    """Store notifications in the caller's transaction; a key already stored is skipped."""
+    now = now or wall_clock.now()
+    rows = [
+        OutboxMessage(
+            key=item.key,
+            channel=item.channel,
+            recipient=item.recipient,
+            recipient_user_id=item.recipient_user_id,
+            template=item.template,
+            context=item.context,
+            language=item.language,
+            next_attempt_at=now,
+        )
+        for item in notifications
+    ]
+    if rows:
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        transaction.on_commit(_kick_delivery, robust=True)
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return min(FIRST_RETRY_DELAY * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
+
+
+def message_id_for(key: str) -> str:
+    """A stable email Message-ID from the idempotency key, so a repeated delivery can be dropped."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "aftersales.invalid"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+class _Senders:
+    """Per-run provider connections, opened lazily and reused for every message of the run."""
+
+    def __init__(self) -> None:
+        self._email = None
+        self._sms = None
+
+    def send(self, message: OutboxMessage) -> str:
+        if message.channel == OutboxMessage.Channel.IN_APP:
+            return "in-app"  # the row itself is the notification the staff member reads
+        rendered = render_message(message)
+        if message.channel == OutboxMessage.Channel.EMAIL:
+            if self._email is None:
+                self._email = get_connection(fail_silently=False)
+            email = EmailMultiAlternatives(
+                subject=rendered.subject,
+                body=rendered.body,
+                to=[message.recipient],
+                connection=self._email,
+                headers={"Message-ID": message_id_for(message.key)},
+            )
+            email.send()
+            return message_id_for(message.key)
+        if message.channel == OutboxMessage.Channel.SMS:
+            if self._sms is None:
+                self._sms = get_sms_backend()
+            return self._sms.send(phone=message.recipient, text=rendered.body, idempotency_key=message.key)
+        raise ValueError(f"unknown channel {message.channel!r}")
+
+    def close(self) -> None:
+        if self._email is not None:
+            self._email.close()
+
+
+def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        OutboxMessage.objects.filter(pk__in=ids).update(
+            status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return list(OutboxMessage.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def _finish(message: OutboxMessage, started_at: datetime, *, reference: str = "", error: str = "") -> bool:
+    finished_at = wall_clock.now()
+    succeeded = not error
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(
+            message=message,
+            number=message.attempts,
+            started_at=started_at,
+            finished_at=finished_at,
+            succeeded=succeeded,
+            error=error[:2000],
+            provider_reference=reference[:200],
+        )
+        claimed = OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING)
+        if succeeded:
+            claimed.update(status=OutboxMessage.Status.SENT, sent_at=finished_at, last_error="")
+        elif message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            claimed.update(status=OutboxMessage.Status.FAILED, last_error=error[:2000])
+        else:
+            claimed.update(
+                status=OutboxMessage.Status.PENDING,
+                next_attempt_at=finished_at + _retry_delay(message.attempts),
+                last_error=error[:2000],
+            )
+    return succeeded
+
+
+@dataclass
+class DeliveryResult:
+    sent: int = 0
+    failed_attempts: int = 0
+
+
+def outbox_deliver(*, limit: int | None = None, budget: timedelta = DELIVERY_RUN_BUDGET) -> DeliveryResult:
+    """Deliver every due message (in batches) until none is due or the time budget is spent."""
+    limit = limit or settings.OUTBOX_BATCH_SIZE
+    result = DeliveryResult()
+    senders = _Senders()
+    deadline = wall_clock.now() + budget
+    try:
+        while wall_clock.now() < deadline:
+            batch = _claim(wall_clock.now(), limit)
+            if not batch:
+                break
+            for message in batch:
+                started_at = wall_clock.now()
+                try:
+                    reference = senders.send(message)
+                except Exception as error:  # any provider failure is retried with back-off
+                    logger.warning("delivery of outbox message %s failed: %s", message.key, error)
+                    _finish(message, started_at, error=f"{type(error).__name__}: {error}")
+                    result.failed_attempts += 1
+                else:
+                    _finish(message, started_at, reference=reference)
+                    result.sent += 1
+    finally:
+        senders.close()
+    return result
+
+
+def outbox_requeue_stuck(*, now: datetime | None = None, older_than: timedelta | None = None) -> int:
+    """Put back messages left ``sending`` by a worker that died mid-delivery."""
+    now = now or wall_clock.now()
+    older_than = older_than or timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
+    return OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - older_than).update(
+        status=OutboxMessage.Status.PENDING, next_attempt_at=now, claimed_at=None
+    )
+
+
+def outbox_retry(*, message_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Staff asked to try failed messages again (admin action)."""
+    now = now or wall_clock.now()
+    return OutboxMessage.objects.filter(pk__in=list(message_ids), status=OutboxMessage.Status.FAILED).update(
+        status=OutboxMessage.Status.PENDING, next_attempt_at=now, attempts=0
+    )

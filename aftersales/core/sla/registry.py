@@ -1,0 +1,65 @@
+"""Apps tell the sweep what a warning or breach of their clocks means.
+
+Tickets, complaints and incidents each register one handler for their model in
+``AppConfig.ready``. The sweep calls it inside the transaction that recorded the events, with only
+the events recorded just now, so what the handler writes (escalation level, outbox messages)
+commits together with the events or not at all: exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from ..models import SlaClock
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecordedClockEvent:
+    """A warning or breach that was recorded for the first time."""
+
+    event_id: int
+    clock: SlaClock
+    kind: str  # ClockEvent.Kind.WARNING or BREACHED
+    threshold: int
+    occurred_at: datetime
+
+    @property
+    def is_breach(self) -> bool:
+        return self.kind == "breached"
+
+
+ClockHandler = Callable[[Sequence[RecordedClockEvent]], None]
+_handlers: dict[str, ClockHandler] = {}
+
+
+def _key(model: type[models.Model]) -> str:
+    return model._meta.label_lower
+
+
+def register_clock_handler(model: type[models.Model], handler: ClockHandler) -> None:
+    _handlers[_key(model)] = handler
+
+
+def unregister_clock_handler(model: type[models.Model]) -> None:
+    _handlers.pop(_key(model), None)
+
+
+def dispatch(events: Sequence[RecordedClockEvent]) -> None:
+    by_type: dict[int, list[RecordedClockEvent]] = {}
+    for event in events:
+        by_type.setdefault(event.clock.content_type_id, []).append(event)
+    for content_type_id, group in by_type.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        handler = _handlers.get(_key(model)) if model else None
+        if handler is None:
+            logger.warning("no SLA clock handler for %s; %d event(s) recorded only", model, len(group))
+            continue
+        handler(group)

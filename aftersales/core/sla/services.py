@@ -1,0 +1,190 @@
+"""Starting, pausing, resuming, stopping and cancelling SLA clocks.
+
+Apps call these from their own transition services, inside the transition's transaction, so a
+clock changes together with its subject or not at all. Each change appends a ``ClockEvent``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+
+from .. import clock as wall_clock
+from ..calendars.engine import add_business_time, business_time_between
+from ..calendars.services import calendar_spec
+from ..models import BusinessCalendar, ClockEvent, SlaClock
+from ..models.sla import BREACH_THRESHOLD, DEFAULT_THRESHOLDS
+from .evaluation import due_events
+from .recording import record_due_events
+
+
+class ClockStateError(Exception):
+    """The clock is not in a state that allows this change (e.g. resuming a running clock)."""
+
+
+def _append_event(clock: SlaClock, kind: str, now: datetime, *, actor=None, note: str = "") -> ClockEvent:
+    return ClockEvent.objects.create(
+        clock=clock,
+        kind=kind,
+        occurred_at=now,
+        recorded_at=now,
+        consumed_seconds=clock.consumed_seconds,
+        actor=actor,
+        note=note,
+    )
+
+
+def _locked(clock: SlaClock) -> SlaClock:
+    """Re-read the clock under a row lock so concurrent changes serialise."""
+    return SlaClock.objects.select_for_update().get(pk=clock.pk)
+
+
+def _reschedule(clock: SlaClock, now: datetime) -> None:
+    """Recompute due_at and next_check_at of a running clock from its segment start.
+
+    Checkpoints at or before ``now`` were recorded when the clock was paused, except on a fresh
+    start with a tiny target (1 % of 50 s is 0 s): then the sweep is asked to look right away.
+    """
+    spec = calendar_spec(clock.calendar_id)
+    if clock.breached_at is None:
+        left = max(clock.target_seconds - clock.consumed_seconds, 0)
+        clock.due_at = add_business_time(clock.segment_started_at, timedelta(seconds=left), spec)
+    already_due, clock.next_check_at = due_events(clock, spec, now)
+    if already_due and clock.consumed_seconds == 0 and clock.breached_at is None:
+        clock.next_check_at = now
+
+
+def _validate_thresholds(thresholds: Sequence[int]) -> list[int]:
+    values = sorted({int(value) for value in thresholds})
+    if any(not 0 < value < BREACH_THRESHOLD for value in values):
+        raise ValueError("warning thresholds are percentages between 1 and 99")
+    return values
+
+
+@transaction.atomic
+def clock_start(
+    *,
+    subject: models.Model,
+    name: str,
+    target: timedelta,
+    calendar: BusinessCalendar,
+    thresholds: Sequence[int] = DEFAULT_THRESHOLDS,
+    now: datetime | None = None,
+    actor=None,
+) -> SlaClock:
+    """Start a new clock (a new cycle when the subject had one of this name before)."""
+    now = now or wall_clock.now()
+    if target.total_seconds() < 1:
+        raise ValueError("an SLA target must be at least one second")
+    content_type = ContentType.objects.get_for_model(subject)
+    previous = (
+        SlaClock.objects.filter(content_type=content_type, object_id=subject.pk, name=name)
+        .order_by("-cycle")
+        .values_list("cycle", flat=True)
+        .first()
+    )
+    clock = SlaClock(
+        content_type=content_type,
+        object_id=subject.pk,
+        name=name,
+        cycle=(previous or 0) + 1,
+        calendar=calendar,
+        target_seconds=int(target.total_seconds()),
+        thresholds=_validate_thresholds(thresholds),
+        started_at=now,
+        segment_started_at=now,
+    )
+    _reschedule(clock, now)
+    clock.save()
+    _append_event(clock, ClockEvent.Kind.STARTED, now, actor=actor)
+    return clock
+
+
+def _settle(clock: SlaClock, now: datetime, *, warnings: bool) -> None:
+    """Record what fell due before a change, so a lagging sweep never loses a breach."""
+    record_due_events([clock], {clock.calendar_id: calendar_spec(clock.calendar_id)}, now, warnings=warnings)
+
+
+def _consume_segment(clock: SlaClock, now: datetime) -> None:
+    used = business_time_between(clock.segment_started_at, now, calendar_spec(clock.calendar_id))
+    clock.consumed_seconds += max(int(used.total_seconds()), 0)
+    clock.segment_started_at = None
+
+
+@transaction.atomic
+def clock_pause(*, clock: SlaClock, now: datetime | None = None, actor=None, note: str = "") -> SlaClock:
+    """Stop counting (awaiting customer / parts); the pause and its reason are logged."""
+    now = now or wall_clock.now()
+    clock = _locked(clock)
+    if clock.state not in (SlaClock.State.RUNNING, SlaClock.State.BREACHED):
+        raise ClockStateError(f"cannot pause a {clock.state} clock")
+    _settle(clock, now, warnings=True)
+    _consume_segment(clock, now)
+    clock.state = SlaClock.State.PAUSED
+    clock.paused_at = now
+    clock.next_check_at = None
+    clock.save()
+    _append_event(clock, ClockEvent.Kind.PAUSED, now, actor=actor, note=note)
+    return clock
+
+
+@transaction.atomic
+def clock_resume(*, clock: SlaClock, now: datetime | None = None, actor=None, note: str = "") -> SlaClock:
+    now = now or wall_clock.now()
+    clock = _locked(clock)
+    if clock.state != SlaClock.State.PAUSED:
+        raise ClockStateError(f"cannot resume a {clock.state} clock")
+    clock.paused_seconds += max(int((now - clock.paused_at).total_seconds()), 0)
+    clock.paused_at = None
+    clock.segment_started_at = now
+    clock.state = SlaClock.State.BREACHED if clock.breached_at else SlaClock.State.RUNNING
+    _reschedule(clock, now)
+    clock.save()
+    _append_event(clock, ClockEvent.Kind.RESUMED, now, actor=actor, note=note)
+    return clock
+
+
+@transaction.atomic
+def clock_stop(*, clock: SlaClock, now: datetime | None = None, actor=None, note: str = "") -> SlaClock:
+    """The promise was kept (first response given, problem resolved): the clock is met.
+
+    A clock met late keeps its breach; if no sweep has recorded it yet, it is recorded now.
+    Warnings that were not sent by then are moot and are not recorded.
+    """
+    now = now or wall_clock.now()
+    clock = _locked(clock)
+    if not clock.is_open:
+        raise ClockStateError(f"cannot stop a {clock.state} clock")
+    if clock.state != SlaClock.State.PAUSED:
+        _settle(clock, now, warnings=False)
+        _consume_segment(clock, now)
+    else:
+        clock.paused_seconds += max(int((now - clock.paused_at).total_seconds()), 0)
+        clock.paused_at = None
+    clock.state = SlaClock.State.MET
+    clock.met_at = now
+    clock.next_check_at = None
+    clock.save()
+    _append_event(clock, ClockEvent.Kind.MET, now, actor=actor, note=note)
+    return clock
+
+
+@transaction.atomic
+def clock_cancel(*, clock: SlaClock, now: datetime | None = None, actor=None, note: str = "") -> SlaClock:
+    """The promise no longer applies (request cancelled); nothing more will be recorded."""
+    now = now or wall_clock.now()
+    clock = _locked(clock)
+    if not clock.is_open:
+        raise ClockStateError(f"cannot cancel a {clock.state} clock")
+    if clock.state != SlaClock.State.PAUSED:
+        _consume_segment(clock, now)
+    clock.state = SlaClock.State.CANCELLED
+    clock.cancelled_at = now
+    clock.paused_at = None
+    clock.next_check_at = None
+    clock.save()
+    _append_event(clock, ClockEvent.Kind.CANCELLED, now, actor=actor, note=note)
+    return clock

@@ -1,0 +1,16 @@
+"""The test suite: real PostgreSQL and Redis (CONTRACT.md §1), fast password hashing."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/aftersales")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+from .base import *  # noqa: F403
+from .base import LOGGING, REST_FRAMEWORK
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGGING["handlers"]["console"]["formatter"] = "text"
+LOGGING["root"]["level"] = "WARNING"
+# Rate limits are tested explicitly with their own settings; elsewhere they would make tests flaky.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"public": "10000/minute", "auth": "10000/minute"}

@@ -1,0 +1,1 @@
+"""Models of the complaints app (filled by its own issue; the app exists so migrations and roles are stable)."""
