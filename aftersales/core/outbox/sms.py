@@ -54,9 +54,9 @@ class HttpGatewaySmsBackend(BaseSmsBackend):
         headers = {"Content-Type": "application/json", "Idempotency-Key": idempotency_key}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(self.url, data=payload, headers=headers, method="POST")
+        request = urllib.request.Request(self.url, data=payload, headers=headers, method="POST")  # noqa: S310 - scheme checked in __init__
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:  # noqa: S310 - scheme checked above
+            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:  # noqa: S310
                 body = response.read()
         except urllib.error.HTTPError as error:
             raise SmsDeliveryError(f"gateway answered {error.code}: {error.read()[:200]!r}") from error

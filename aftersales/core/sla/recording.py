@@ -48,8 +48,8 @@ def _insert_once(events: Sequence[DueEvent], now: datetime) -> list[tuple[int, i
             "",
         ]
     # Only quoted identifiers from the model's metadata are interpolated; values are parameters.
-    sql = (  # noqa: S608
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join(placeholders)} "
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join(placeholders)} "  # noqa: S608
         f"ON CONFLICT DO NOTHING RETURNING {quote('id')}, {quote('clock_id')}, {quote('kind')}, {quote('threshold')}"
     )
     with connection.cursor() as cursor:
