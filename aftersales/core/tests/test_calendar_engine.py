@@ -796,7 +796,8 @@ def _wall_clock(spec: CalendarSpec, day: date, minute: int) -> datetime:
     """The instant of a local minute of ``day`` (1440 = next midnight), computed independently."""
     day += timedelta(days=minute // 1440)
     minute %= 1440
-    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=spec.timezone)
+    # In UTC: an ambiguous local time never compares equal to another zone's datetime (PEP 495).
+    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=spec.timezone).astimezone(UTC)
 
 
 def _end_of_span_containing(spec: CalendarSpec, moment: datetime) -> datetime:
