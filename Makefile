@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 TEST_ENV := DJANGO_SETTINGS_MODULE=aftersales.settings.test
 
-.PHONY: run test lint check-migrations services browser-deps bench chaos clean
+.PHONY: run test lint check-migrations services browser-deps bench chaos clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,9 @@ chaos: $(VENV)/.dev-installed services
 
 clean:
 	rm -rf var staticfiles .pytest_cache
+
+## make messages: refresh the Chinese translation catalogue (needs GNU gettext). The compiled .mo is
+## committed so `make run` works on a machine with only Python.
+messages: $(VENV)/.dev-installed
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore="*/tests/*"
+	cd locale/zh_Hans/LC_MESSAGES && msgfmt --check-format -o django.mo django.po

@@ -1,6 +1,7 @@
 """The test suite: real PostgreSQL and Redis (CONTRACT.md §1), fast password hashing."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/aftersales")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -14,3 +15,7 @@ LOGGING["handlers"]["console"]["formatter"] = "text"
 LOGGING["root"]["level"] = "WARNING"
 # Rate limits are tested explicitly with their own settings; elsewhere they would make tests flaky.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"public": "10000/minute", "auth": "10000/minute"}
+
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns when it is missing
