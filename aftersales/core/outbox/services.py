@@ -124,7 +124,7 @@ class _Senders:
 def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
     with transaction.atomic():
         ids = list(
-            OutboxMessage.objects
+            OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
