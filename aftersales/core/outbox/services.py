@@ -101,6 +101,7 @@ class _Senders:
         if message.channel == OutboxMessage.Channel.EMAIL:
             if self._email is None:
                 self._email = get_connection(fail_silently=False)
+                self._email.open()  # kept open for the whole run instead of one connection per message
             email = EmailMultiAlternatives(
                 subject=rendered.subject,
                 body=rendered.body,
@@ -108,7 +109,11 @@ class _Senders:
                 connection=self._email,
                 headers={"Message-ID": message_id_for(message.key)},
             )
-            email.send()
+            try:
+                email.send()
+            except Exception:
+                self.close()  # the connection may be broken: the next message opens a fresh one
+                raise
             return message_id_for(message.key)
         if message.channel == OutboxMessage.Channel.SMS:
             if self._sms is None:
@@ -118,7 +123,10 @@ class _Senders:
 
     def close(self) -> None:
         if self._email is not None:
-            self._email.close()
+            try:
+                self._email.close()
+            finally:
+                self._email = None
 
 
 def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
@@ -141,7 +149,8 @@ def _finish(message: OutboxMessage, started_at: datetime, *, reference: str = ""
     with transaction.atomic():
         DeliveryAttempt.objects.create(
             message=message,
-            number=message.attempts,
+            # Counted from the log, not from ``attempts``, which a manual retry resets.
+            number=DeliveryAttempt.objects.filter(message=message).count() + 1,
             started_at=started_at,
             finished_at=finished_at,
             succeeded=succeeded,

@@ -33,6 +33,16 @@ class ConsoleSmsBackend(BaseSmsBackend):
         return f"console:{idempotency_key}"
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib would follow a redirect of a POST as a bodiless GET and report success; refuse instead."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_RefuseRedirects)
+
+
 class HttpGatewaySmsBackend(BaseSmsBackend):
     """POSTs JSON to an HTTP SMS gateway (``SMS_GATEWAY_URL``, bearer ``SMS_GATEWAY_TOKEN``).
 
@@ -56,14 +66,14 @@ class HttpGatewaySmsBackend(BaseSmsBackend):
             headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(self.url, data=payload, headers=headers, method="POST")  # noqa: S310 - scheme checked in __init__
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:  # noqa: S310
+            with _opener.open(request, timeout=self.timeout_seconds) as response:
                 body = response.read()
         except urllib.error.HTTPError as error:
             raise SmsDeliveryError(f"gateway answered {error.code}: {error.read()[:200]!r}") from error
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             raise SmsDeliveryError(f"gateway unreachable: {error}") from error
         try:
-            return str(json.loads(body).get("id", "")) or idempotency_key
+            return str(json.loads(body).get("id") or "") or idempotency_key
         except (ValueError, AttributeError):
             return idempotency_key
 
