@@ -1,5 +1,6 @@
 from datetime import date
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,7 @@ from .models import (
 )
 from .outbox.services import outbox_retry
 from .privacy import can_see_contact, mask_address, mask_phone
+from .services import clean_phone, customer_create, customer_update
 
 admin.site.site_header = _("After-sales service")
 admin.site.site_title = _("After-sales service")
@@ -42,8 +44,19 @@ class RegionAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ["name", "phone", "email", "address", "region", "tier", "language", "portal_user"]
+
+    def clean_phone(self):
+        # Accept the number however it was typed ("138 0013-8000"), then check the stored form.
+        return clean_phone(self.cleaned_data["phone"])
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerForm
     list_filter = ["tier", "region"]
     list_select_related = ["region"]
     autocomplete_fields = ["region"]
@@ -75,8 +88,6 @@ class CustomerAdmin(admin.ModelAdmin):
         return [] if can_see_contact(request.user) else ["masked_phone", "masked_address"]
 
     def save_model(self, request, obj, form, change):
-        from .services import customer_create, customer_update
-
         values = {name: form.cleaned_data[name] for name in form.changed_data}
         if change:
             obj = customer_update(customer=obj, **values)

@@ -23,7 +23,8 @@ def _broker() -> str:
     from aftersales.celery import app
 
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+        # Fail fast: a load balancer's probe must not hang on a dead broker.
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
     return "ok"
 
 

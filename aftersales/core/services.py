@@ -14,6 +14,13 @@ def normalize_phone(raw: str) -> str:
     return _PHONE_NOISE.sub("", raw or "")
 
 
+def clean_phone(raw: str) -> str:
+    """The normalised number, validated as stored; raises ValidationError for forms and the API."""
+    phone = normalize_phone(raw)
+    Customer._meta.get_field("phone").run_validators(phone)
+    return phone
+
+
 _CUSTOMER_FIELDS = ("name", "phone", "email", "address", "region", "tier", "language", "portal_user")
 
 

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from ..models import BusinessCalendar, Customer, Region, SlaClock, WorkingPeriod
 from ..privacy import can_see_contact, mask_address, mask_phone
-from ..services import normalize_phone
+from ..services import clean_phone
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -19,9 +19,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
     def validate_phone(self, value: str) -> str:
-        phone = normalize_phone(value)
-        Customer._meta.get_field("phone").run_validators(phone)
-        return phone
+        return clean_phone(value)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
