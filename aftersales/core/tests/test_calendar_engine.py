@@ -18,6 +18,7 @@ All example dates are in 2026 unless stated; 2026-01-05 is a Monday.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -683,23 +684,43 @@ def day_intervals(draw: st.DrawFn, avoid_dst_gap: bool = False) -> tuple[tuple[i
 
 
 @st.composite
+def week_and_make_up_days(
+    draw: st.DrawFn, day_strategy: st.SearchStrategy, start_day: date, offsets: st.SearchStrategy[int]
+) -> tuple[dict[int, tuple], dict[date, tuple]]:
+    """A weekly pattern with some working time, and make-up days near ``start_day``.
+
+    Like real calendars (and to keep generation cheap), the days share 1-3 drawn day patterns: each
+    weekday and make-up day picks one of them, or (make-up days only) an empty day.
+    """
+    patterns = [draw(day_strategy) for _ in range(draw(st.integers(1, 3)))]
+    if not any(patterns):
+        patterns[0] = ((hm(9), hm(18)),)
+    choice = st.integers(0, len(patterns) - 1)
+    weekly = {weekday: patterns[draw(choice)] for weekday in ALL_DAYS}
+    if not any(weekly.values()):
+        weekly[draw(st.integers(0, 6))] = next(p for p in patterns if p)
+    # Make-up days may fall on holidays (they win) and may be empty (removing a day).
+    choice_or_empty = st.integers(0, len(patterns))
+    extra_workdays = {
+        start_day + timedelta(days=offset): ((), *patterns)[draw(choice_or_empty)]
+        for offset in draw(st.sets(offsets, max_size=4))
+    }
+    return weekly, extra_workdays
+
+
+@st.composite
 def calendar_scenarios(draw: st.DrawFn, zone_names: tuple[str, ...], near_dst: bool = False) -> Scenario:
     """A random calendar and a start near the dates its holidays and make-up days concern."""
     zone_name = draw(st.sampled_from(zone_names))
     zone = ZoneInfo(zone_name)
-    intervals = day_intervals(avoid_dst_gap=near_dst)
-    weekly = draw(
-        st.fixed_dictionaries({weekday: intervals for weekday in ALL_DAYS}).filter(lambda week: any(week.values()))
-    )
     if near_dst:
         transition = draw(st.sampled_from(TRANSITION_DAYS[zone_name]))
         start_day = transition + timedelta(days=draw(st.integers(-3, 2)))
     else:
         start_day = draw(st.dates(date(2024, 1, 1), date(2030, 12, 30)))
     offsets = st.integers(-3, 60)
-    holidays = frozenset(start_day + timedelta(days=o) for o in draw(st.sets(offsets, max_size=10)))
-    # Make-up days may fall on holidays (they win) and may be empty (removing a day).
-    extra_workdays = {start_day + timedelta(days=o): draw(intervals) for o in draw(st.sets(offsets, max_size=6))}
+    weekly, extra_workdays = draw(week_and_make_up_days(day_intervals(avoid_dst_gap=near_dst), start_day, offsets))
+    holidays = frozenset(start_day + timedelta(days=o) for o in draw(st.sets(offsets, max_size=8)))
     spec = CalendarSpec(zone, weekly, holidays, extra_workdays)
 
     # Start either anywhere in the day or on/next to an interval boundary, where bugs live.
@@ -882,12 +903,13 @@ def _minute_of(spec: CalendarSpec, day: date, moment: datetime) -> int:
 
 
 def oracle_between(spec: CalendarSpec, a: datetime, b: datetime) -> timedelta:
-    """Count working minutes in [a, b) one by one (a and b minute-aligned, a <= b)."""
+    """Count working minutes in [a, b) (a and b minute-aligned, a <= b)."""
     count = 0
     day = a.astimezone(spec.timezone).date()
     while day <= b.astimezone(spec.timezone).date():
+        working = _oracle_working_minutes(spec, day)
         low, high = _minute_of(spec, day, a), _minute_of(spec, day, b)
-        count += sum(1 for m in _oracle_working_minutes(spec, day) if low <= m < high)
+        count += max(0, bisect_left(working, high) - bisect_left(working, low))
         day += timedelta(days=1)
     return minutes(count)
 
@@ -896,12 +918,11 @@ def oracle_add(spec: CalendarSpec, start: datetime, count: int) -> datetime:
     """The end of the ``count``-th working minute at or after ``start`` (minute-aligned, count > 0)."""
     day = start.astimezone(spec.timezone).date()
     while True:
-        low = _minute_of(spec, day, start)
-        for m in _oracle_working_minutes(spec, day):
-            if m >= low:
-                count -= 1
-                if count == 0:
-                    return _local_midnight(spec, day) + minutes(m + 1)
+        working = _oracle_working_minutes(spec, day)
+        first = bisect_left(working, _minute_of(spec, day, start))
+        if count <= len(working) - first:
+            return _local_midnight(spec, day) + minutes(working[first + count - 1] + 1)
+        count -= len(working) - first
         day += timedelta(days=1)
 
 
@@ -916,11 +937,10 @@ def raw_day_intervals(draw: st.DrawFn) -> tuple[tuple[int, int], ...]:
 def oracle_scenarios(draw: st.DrawFn) -> Scenario:
     zone_name = draw(st.sampled_from(("Asia/Shanghai", *OTHER_FIXED_ZONES)))
     zone = ZoneInfo(zone_name)
-    weekly = draw(st.fixed_dictionaries({weekday: raw_day_intervals() for weekday in ALL_DAYS}))
     start_day = draw(st.dates(date(2024, 1, 1), date(2030, 12, 30)))
     offsets = st.integers(-2, 20)
+    weekly, extra = draw(week_and_make_up_days(raw_day_intervals(), start_day, offsets))
     holidays = frozenset(start_day + timedelta(days=o) for o in draw(st.sets(offsets, max_size=8)))
-    extra = {start_day + timedelta(days=o): draw(raw_day_intervals()) for o in draw(st.sets(offsets, max_size=4))}
     spec = CalendarSpec(zone, weekly, holidays, extra)
     start = _local_midnight(spec, start_day) + minutes(draw(st.integers(0, 1439)))
     weekly_minutes = sum(len(_oracle_working_minutes(spec, start_day + timedelta(days=i))) for i in range(30, 37))
