@@ -58,6 +58,7 @@ class CalendarSpec:
 def _merge(intervals: tuple[Interval, ...] | list[Interval]) -> tuple[Interval, ...]:
     merged: list[list[int]] = []
     for start, end in sorted(intervals):
+        start, end = max(start, 0), min(end, 1440)  # an interval belongs to one day
         if end <= start:
             continue
         if merged and start <= merged[-1][1]:
@@ -68,9 +69,34 @@ def _merge(intervals: tuple[Interval, ...] | list[Interval]) -> tuple[Interval, 
 
 
 def _instant(day: date, minute: int, tz: ZoneInfo) -> datetime:
-    """The UTC instant of a local wall-clock minute of ``day`` (1440 = the next midnight)."""
+    """The UTC instant of a local wall-clock minute of ``day`` (1440 = the next midnight).
+
+    A wall time that does not exist (skipped when clocks spring forward) is taken as the moment of
+    the jump, so an interval starting or ending in the gap never yields a span running backwards;
+    a repeated wall time (clocks fall back) is taken at its first occurrence.
+    """
     day, minute = day + timedelta(days=minute // 1440), minute % 1440
-    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=tz).astimezone(UTC)
+    wall = datetime.combine(day, time(minute // 60, minute % 60))
+    instant = wall.replace(tzinfo=tz).astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) == wall:
+        return instant
+    return _moment_of_jump(wall, tz)
+
+
+def _moment_of_jump(skipped_wall: datetime, tz: ZoneInfo) -> datetime:
+    """The instant the clocks jumped over ``skipped_wall``, to the second (zoneinfo hides transitions)."""
+    # PEP 495: in a gap, fold=1 reads the wall time with the offset after the jump (an instant before
+    # it) and fold=0 with the offset before (an instant after it).
+    before = skipped_wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    after = skipped_wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    offset_after = after.astimezone(tz).utcoffset()
+    while after - before > timedelta(seconds=1):
+        middle = before + timedelta(seconds=(after - before).total_seconds() // 2)
+        if middle.astimezone(tz).utcoffset() == offset_after:
+            after = middle
+        else:
+            before = middle
+    return after
 
 
 def _working_spans(spec: CalendarSpec, start: datetime) -> Iterator[tuple[datetime, datetime]]:
@@ -79,8 +105,10 @@ def _working_spans(spec: CalendarSpec, start: datetime) -> Iterator[tuple[dateti
     for offset in range(MAX_SEARCH_DAYS):
         current = day + timedelta(days=offset)
         for begin, end in spec.intervals_on(current):
-            yield _instant(current, begin, spec.timezone), _instant(current, end, spec.timezone)
-    raise ValueError("the calendar has no working time in the next five years")
+            span = _instant(current, begin, spec.timezone), _instant(current, end, spec.timezone)
+            if span[1] > span[0]:  # an interval wholly inside a DST gap has no working time
+                yield span
+    raise ValueError("no working time left within five years: empty calendar or a duration beyond five years")
 
 
 def _require_aware(*moments: datetime) -> None:

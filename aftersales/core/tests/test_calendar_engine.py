@@ -10,8 +10,8 @@ table-driven examples for ``add_business_time``, ``business_time_between`` and
 ``next_working_moment`` on hand-made calendars (default 09:00-18:00, split day with a lunch break,
 2026 National Day with a make-up Saturday, a night shift over midnight, 7x24, DST zones), then
 Hypothesis properties over random calendars, checked against each other and against a brute-force
-minute-by-minute oracle. The last section pins known engine bugs in the spring-forward gap of DST
-zones as strict xfails.
+minute-by-minute oracle. The last section covers interval boundaries inside the spring-forward gap
+of DST zones (regression tests for a bug found by the properties).
 
 All example dates are in 2026 unless stated; 2026-01-05 is a Monday.
 """
@@ -968,46 +968,41 @@ def test_property_add_matches_minute_by_minute_walk(scenario: Scenario, data: st
 
 
 # ---------------------------------------------------------------------------------------------
-# Known bugs: wall-clock interval boundaries in the spring-forward gap
+# Wall-clock interval boundaries in the spring-forward gap
 #
-# _instant() turns a non-existent local time (Berlin 2026-03-29 02:00-02:59) into an instant with
-# the pre-transition offset, i.e. one hour *later* than the wall clock reads after the jump
-# (02:30 -> 01:30 UTC = 03:30 CEST), while 03:00 is 01:00 UTC. A working interval whose start lies
-# in the gap and whose end does not therefore becomes a span with end < start, and intervals on
-# both sides of the gap can overlap in UTC. These tests state the correct behaviour and are
-# expected to fail until the engine clamps such spans; strict=True flags the fix.
+# A non-existent local time (Berlin 2026-03-29 02:00-02:59) read with the pre-transition offset is
+# one hour *later* than the jump (02:30 -> 01:30 UTC = 03:30 CEST), while 03:00 is 01:00 UTC. The
+# engine used to produce spans running backwards or overlapping there; it now maps every skipped
+# wall time to the moment of the jump. Comments say what the old engine returned.
 # ---------------------------------------------------------------------------------------------
 
 SPRING_FORWARD_SUNDAY = berlin(2026, 3, 29)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: negative span from an interval starting in the DST gap")
-def test_bug_interval_starting_in_spring_forward_gap_inflates_business_time() -> None:
+def test_interval_starting_in_spring_forward_gap_does_not_inflate_business_time() -> None:
     # Sundays 02:30-03:00 (does not exist on 29 March) and 10:00-11:00.
     spec = CalendarSpec(BERLIN, {6: ((hm(2, 30), hm(3)), (hm(10), hm(11)))})
     result = add_business_time(SPRING_FORWARD_SUNDAY, minutes(10), spec)
-    # Actual: 10:40 CEST, because the 02:30-03:00 span counts as -30 minutes; measuring back gives
+    # Old engine: 10:40 CEST, because the 02:30-03:00 span counts as -30 minutes; measuring back gives
     # 40 minutes. Expected: 10:10 CEST and 10 minutes.
     assert business_time_between(SPRING_FORWARD_SUNDAY, result, spec) == minutes(10)
     assert result == berlin(2026, 3, 29, 10, 10)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: next_working_moment returns a moment inside the DST gap span")
-def test_bug_next_working_moment_in_spring_forward_gap() -> None:
+def test_next_working_moment_skips_an_interval_inside_the_spring_forward_gap() -> None:
     spec = CalendarSpec(BERLIN, {6: ((hm(2, 30), hm(3)), (hm(10), hm(11)))})
-    # Actual: 03:30 CEST (01:30 UTC), which is not working time. Expected: 10:00 CEST.
+    # Old engine: 03:30 CEST (01:30 UTC), which is not working time. Expected: 10:00 CEST.
     assert next_working_moment(SPRING_FORWARD_SUNDAY, spec) == berlin(2026, 3, 29, 10)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: spans on both sides of the DST gap overlap in UTC")
-def test_bug_intervals_around_spring_forward_gap_double_count() -> None:
+def test_intervals_around_spring_forward_gap_are_not_double_counted() -> None:
     # Every day 00:00-02:30 and 03:00-24:00. On 29 March the first becomes 23:00-01:30 UTC and the
     # second 01:00-22:00 UTC: 01:00-01:30 UTC is counted twice.
     spec = CalendarSpec(BERLIN, {day: ((0, hm(2, 30)), (hm(3), 1440)) for day in ALL_DAYS})
     next_midnight = berlin(2026, 3, 30)
-    # Actual: 23:30 of business time in 23 hours of real time. Expected: at most 23 hours.
+    # Old engine: 23:30 of business time in 23 hours of real time. Expected: at most 23 hours.
     assert business_time_between(SPRING_FORWARD_SUNDAY, next_midnight, spec) <= next_midnight - SPRING_FORWARD_SUNDAY
-    # Actual: 2.5 h and 3 h of business time end at the same instant (01:30 UTC).
+    # Old engine: 2.5 h and 3 h of business time end at the same instant (01:30 UTC).
     assert add_business_time(SPRING_FORWARD_SUNDAY, hours(2.5), spec) < add_business_time(
         SPRING_FORWARD_SUNDAY, hours(3), spec
     )
