@@ -1,0 +1,35 @@
+"""What each staff role may do in the warranty app (see aftersales/core/roles.py)."""
+
+from aftersales.core.roles import AGENT, COORDINATOR, MANAGER, SUPERVISOR, TECHNICIAN
+
+_CATALOGUE_READ = {
+    "warranty.view_productcategory",
+    "warranty.view_productmodel",
+    "warranty.view_component",
+    "warranty.view_warrantypolicy",
+    "warranty.view_componentwarranty",
+}
+_UNITS_READ = {"warranty.view_registeredunit", "warranty.view_extendedwarranty"}
+_DECIDE = {"warranty.view_entitlementdecision", "warranty.add_entitlementdecision"}
+_QUOTES = {"warranty.view_quote", "warranty.add_quote", "warranty.change_quote", "warranty.view_quoteline"}
+_REQUEST_REPLACEMENT = {"warranty.view_specialreplacement", "warranty.add_specialreplacement"}
+
+ROLE_PERMISSIONS = {
+    AGENT: _CATALOGUE_READ
+    | _UNITS_READ
+    | {"warranty.add_registeredunit", "warranty.change_registeredunit"}
+    | _DECIDE
+    | _QUOTES
+    | _REQUEST_REPLACEMENT,
+    TECHNICIAN: _CATALOGUE_READ | _UNITS_READ | _DECIDE | _QUOTES | _REQUEST_REPLACEMENT,
+    SUPERVISOR: _CATALOGUE_READ
+    | _UNITS_READ
+    | {"warranty.add_registeredunit", "warranty.change_registeredunit"}
+    | {"warranty.add_extendedwarranty", "warranty.change_extendedwarranty"}
+    | _DECIDE
+    | _QUOTES
+    | _REQUEST_REPLACEMENT
+    | {"warranty.change_specialreplacement", "warranty.approve_specialreplacement"},
+    MANAGER: _CATALOGUE_READ | _UNITS_READ | {"warranty.view_entitlementdecision", "warranty.view_quote"},
+    COORDINATOR: _CATALOGUE_READ | _UNITS_READ,
+}

@@ -1,0 +1,78 @@
+"""Reads of the warranty app for screens, the API and other apps."""
+
+from datetime import date, timedelta
+
+from django.db.models import Q, QuerySet
+
+from aftersales.core.services import normalize_phone
+
+from .models import RegisteredUnit, WarrantyPolicy
+from .periods import last_covered_day
+
+
+def policy_in_force(*, product_model_id: int, on_date: date) -> WarrantyPolicy | None:
+    """The policy version a unit bought on ``on_date`` keeps for life."""
+    return (
+        WarrantyPolicy.objects.filter(product_model_id=product_model_id, effective_from__lte=on_date)
+        .prefetch_related("component_warranties__component")
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def unit_by_serial(serial: str) -> RegisteredUnit | None:
+    """Find a unit however its serial was typed: exactly, else upper-cased (most models fold case)."""
+    serial = (serial or "").strip()
+    if not serial:
+        return None
+    units = RegisteredUnit.objects.select_related("product_model__category")
+    return units.filter(serial=serial).first() or units.filter(serial=serial.upper()).first()
+
+
+def unit_list(*, search: str = "") -> QuerySet[RegisteredUnit]:
+    units = RegisteredUnit.objects.select_related("product_model", "customer")
+    search = search.strip()
+    if search:
+        condition = Q(serial__iexact=search) | Q(serial__istartswith=search)
+        phone = normalize_phone(search)
+        if phone.lstrip("+").isdigit():
+            condition |= Q(customer__phone=phone)
+        units = units.filter(condition)
+    return units.order_by("-purchase_date", "serial")
+
+
+def units_purchased_between(*, first: date, last: date) -> QuerySet[RegisteredUnit]:
+    return RegisteredUnit.objects.filter(purchase_date__range=(first, last))
+
+
+def _purchase_dates_expiring(months: int, first: date, last: date) -> tuple[date, date]:
+    """The purchase dates whose base warranty of ``months`` ends between ``first`` and ``last``."""
+    day = timedelta(days=1)
+    # last_covered_day is monotonic in the purchase date; start near the inverse and step to the edge.
+    earliest = last_covered_day(first, -months) - 3 * day
+    while last_covered_day(earliest, months) < first:
+        earliest += day
+    latest = last_covered_day(last, -months) + 3 * day
+    while last_covered_day(latest, months) > last:
+        latest -= day
+    return earliest, latest
+
+
+def units_expiring(*, today: date, days: int = 30) -> QuerySet[RegisteredUnit]:
+    """Units whose base warranty ends within ``days`` days from ``today`` (renewal offers, reminders).
+
+    One query whatever the number of units: each policy version turns into a purchase-date range.
+    """
+    condition = Q(pk__in=[])
+    policies = WarrantyPolicy.objects.order_by("product_model_id", "effective_from")
+    by_model: dict[int, list[WarrantyPolicy]] = {}
+    for policy in policies:
+        by_model.setdefault(policy.product_model_id, []).append(policy)
+    for model_id, versions in by_model.items():
+        for index, policy in enumerate(versions):
+            earliest, latest = _purchase_dates_expiring(policy.base_months, today, today + timedelta(days=days))
+            window = Q(product_model_id=model_id, purchase_date__gte=max(earliest, policy.effective_from))
+            if index + 1 < len(versions):
+                window &= Q(purchase_date__lt=versions[index + 1].effective_from)
+            condition |= window & Q(purchase_date__lte=latest)
+    return unit_list().filter(condition)
