@@ -2,6 +2,7 @@
 
 from .calendars import BusinessCalendar, CalendarDay, WorkingPeriod
 from .customers import Customer, Region
+from .numbering import NumberSequence
 from .outbox import DeliveryAttempt, OutboxMessage
 from .sla import ClockEvent, SlaClock
 
@@ -11,6 +12,7 @@ __all__ = [
     "ClockEvent",
     "Customer",
     "DeliveryAttempt",
+    "NumberSequence",
     "OutboxMessage",
     "Region",
     "SlaClock",
