@@ -1,0 +1,159 @@
+"""Ticket SLA: which promises a ticket gets, how transitions move its clocks, what a breach does.
+
+Targets come from the SLA matrix (``SlaPolicy``: type × priority × customer tier, REQUIREMENTS §4).
+Clocks run in the core engine; the core sweep calls ``on_clock_events`` (registered in apps.py)
+with each warning and breach exactly once, inside the sweep's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.db.models import F
+
+from aftersales.core.calendars.services import DEFAULT_24X7_CODE
+from aftersales.core.models import BusinessCalendar, SlaClock
+from aftersales.core.selectors import clocks_for
+from aftersales.core.sla.registry import RecordedClockEvent
+from aftersales.core.sla.services import clock_cancel, clock_pause, clock_resume, clock_start, clock_stop
+
+from .choices import ClockName, FollowUpKind, Priority, TicketType
+from .models import FollowUp, SlaPolicy, Ticket
+from .notifications import notify_staff, staff_for_role
+
+# No reply to the return-visit survey within 7 days → an agent calls (002 §4).
+CSAT_REPLY_WINDOW = timedelta(days=7)
+_ON_SITE_TYPES = {TicketType.REPAIR, TicketType.INSTALLATION, TicketType.MAINTENANCE}
+_WORK_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.ON_SITE, ClockName.RESOLUTION)
+
+
+def sla_policy_for(*, ticket_type: str, priority: str, customer_tier: str) -> SlaPolicy | None:
+    """The most specific cell: this tier if the matrix has it, else the row for every tier."""
+    cells = SlaPolicy.objects.select_related("calendar").filter(
+        ticket_type=ticket_type, priority=priority, customer_tier__in=[customer_tier, ""]
+    )
+    return min(cells, key=lambda cell: cell.customer_tier == "", default=None)
+
+
+def _open_clocks(ticket: Ticket, names=_WORK_CLOCKS) -> list[SlaClock]:
+    return [clock for clock in clocks_for(ticket).filter(name__in=names) if clock.is_open]
+
+
+def _start(ticket: Ticket, name: str, minutes: int, now: datetime, actor=None) -> None:
+    policy = ticket.sla_policy
+    clock_start(
+        subject=ticket,
+        name=name,
+        target=timedelta(minutes=minutes),
+        calendar=policy.calendar,
+        thresholds=policy.thresholds,
+        now=now,
+        actor=actor,
+    )
+
+
+def start_clocks(ticket: Ticket, now: datetime) -> None:
+    policy = ticket.sla_policy
+    if policy is None:
+        return
+    _start(ticket, ClockName.FIRST_RESPONSE, policy.first_response_minutes, now)
+    if policy.on_site_minutes and ticket.ticket_type in _ON_SITE_TYPES:
+        _start(ticket, ClockName.ON_SITE, policy.on_site_minutes, now)
+    _start(ticket, ClockName.RESOLUTION, policy.resolution_minutes, now)
+
+
+def stop(ticket: Ticket, names: Sequence[str], now: datetime, actor=None) -> None:
+    for clock in _open_clocks(ticket, names):
+        clock_stop(clock=clock, now=now, actor=actor)
+
+
+def pause_all(ticket: Ticket, now: datetime, actor=None, note: str = "") -> None:
+    for clock in _open_clocks(ticket):
+        if clock.state != SlaClock.State.PAUSED:
+            clock_pause(clock=clock, now=now, actor=actor, note=note)
+
+
+def resume_all(ticket: Ticket, now: datetime, actor=None) -> None:
+    for clock in _open_clocks(ticket):
+        if clock.state == SlaClock.State.PAUSED:
+            clock_resume(clock=clock, now=now, actor=actor)
+
+
+def cancel_all(ticket: Ticket, now: datetime, actor=None, note: str = "") -> None:
+    for clock in _open_clocks(ticket, (*_WORK_CLOCKS, ClockName.CSAT_REPLY)):
+        clock_cancel(clock=clock, now=now, actor=actor, note=note)
+
+
+def restart_resolution(ticket: Ticket, now: datetime, actor=None) -> None:
+    """A reopened ticket gets a new resolution promise (a new cycle of the clock)."""
+    cancel_all(ticket, now, actor, note="reopened")
+    if ticket.sla_policy:
+        _start(ticket, ClockName.RESOLUTION, ticket.sla_policy.resolution_minutes, now, actor)
+
+
+def start_csat_reply(ticket: Ticket, now: datetime) -> None:
+    always = BusinessCalendar.objects.get(code=DEFAULT_24X7_CODE)
+    clock_start(subject=ticket, name=ClockName.CSAT_REPLY, target=CSAT_REPLY_WINDOW, calendar=always, now=now)
+
+
+# --- what warnings and breaches do (called by the core sweep, exactly once per event) ---------
+
+
+def _follow_up(ticket: Ticket, kind: str, key: str, role: str, now: datetime, due_in: timedelta | None = None) -> None:
+    FollowUp.objects.get_or_create(
+        key=key,
+        defaults={
+            "ticket": ticket,
+            "kind": kind,
+            "assigned_role": role,
+            "assignee": ticket.assignee if role == "assignee" else None,
+            "created_at": now,
+            "due_at": now + due_in if due_in else None,
+        },
+    )
+
+
+def _context(ticket: Ticket, event: RecordedClockEvent) -> dict:
+    return {
+        "subject_label": f"{ticket.number} ({ticket.get_ticket_type_display()})",
+        "clock_label": str(ClockName(event.clock.name).label),
+        "threshold": event.threshold,
+        "due_at": event.clock.due_at.isoformat() if event.clock.due_at else "",
+        "escalation_level": ticket.escalation_level,
+        "url": f"/admin/tickets/ticket/{ticket.pk}/change/",
+    }
+
+
+def on_clock_events(events: Sequence[RecordedClockEvent]) -> None:
+    tickets = Ticket.objects.select_related("assignee", "sla_policy").in_bulk(
+        [event.clock.object_id for event in events]
+    )
+    for event in events:
+        ticket = tickets.get(event.clock.object_id)
+        if ticket is None:
+            continue
+        name = event.clock.name
+        key = f"ticket:{ticket.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
+        if name == ClockName.CSAT_REPLY:
+            if event.is_breach:
+                _follow_up(
+                    ticket, FollowUpKind.RETURN_VISIT, f"return_visit:{event.clock.pk}", "agent", event.occurred_at
+                )
+            continue
+        ladder = (ticket.sla_policy.escalation_ladder if ticket.sla_policy else None) or ["assignee", "supervisor"]
+        if not event.is_breach:
+            users = staff_for_role("assignee", ticket) or staff_for_role("agent", ticket)
+            notify_staff(users=users, key=key, template="sla_warning", context=_context(ticket, event))
+            continue
+        # A breach climbs one rung of the ladder and asks for an explanation and a remedy (000 P1§5).
+        Ticket.objects.filter(pk=ticket.pk).update(escalation_level=F("escalation_level") + 1)
+        ticket.escalation_level += 1
+        rung = ladder[min(ticket.escalation_level, len(ladder) - 1)]
+        users = {user.pk: user for user in staff_for_role("assignee", ticket) + staff_for_role(rung, ticket)}
+        notify_staff(users=users.values(), key=key, template="sla_breach", context=_context(ticket, event))
+        role = "assignee" if ticket.assignee_id else "agent"
+        _follow_up(ticket, FollowUpKind.BREACH_REPORT, f"breach:{event.clock.pk}", role, event.occurred_at)
+        if name == ClockName.ON_SITE and ticket.priority == Priority.CRITICAL:
+            # Not restored within 4 hours: lend a same-model standby unit (002 §11).
+            _follow_up(ticket, FollowUpKind.SWAP, f"swap:{event.clock.pk}", "supervisor", event.occurred_at)
