@@ -168,7 +168,8 @@ def _lock(ticket_pk: int) -> Ticket:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    return Ticket.objects.select_for_update(of=("self",)).select_related("customer", "unit__product_model").get(pk=ticket_pk)
+    tickets = Ticket.objects.select_for_update(of=("self",)).select_related("customer", "unit__product_model")
+    return tickets.get(pk=ticket_pk)
 
 
 def ticket_transition(

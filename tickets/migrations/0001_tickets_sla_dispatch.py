@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0003_number_sequences'),
-        ('warranty', '0002_unit_imports'),
+        ('warranty', '0001_catalogue_units_policies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
