@@ -3,13 +3,20 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from aftersales.core import views as core_views
+from warranty.api.public import PublicWarrantyCheckView
 
 api_v1 = [
     path("", include("aftersales.core.api.urls")),
+    path("warranty/", include("warranty.api.urls")),
+    path("public/warranty/<str:serial>/", PublicWarrantyCheckView.as_view(), name="public-warranty-check"),
+    path("tickets/", include("tickets.api.urls")),
+    path("public/", include("tickets.api.public")),
 ]
 
 urlpatterns = [
     path("", core_views.portal_home, name="portal-home"),
+    # /request/ and /track/<token>/ (the customer's pages of service requests).
+    path("", include("tickets.portal.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -88,12 +88,12 @@ class CustomerAdmin(admin.ModelAdmin):
         return [] if can_see_contact(request.user) else ["masked_phone", "masked_address"]
 
     def save_model(self, request, obj, form, change):
-        values = {name: form.cleaned_data[name] for name in form.changed_data}
         if change:
-            obj = customer_update(customer=obj, **values)
+            saved = customer_update(customer=obj, **{name: form.cleaned_data[name] for name in form.changed_data})
         else:
-            obj = customer_create(**{name: form.cleaned_data[name] for name in form.cleaned_data})
-        form.instance = obj
+            saved = customer_create(**form.cleaned_data)
+        # The admin goes on with ``obj`` (redirect, log entry, popup): give it the saved state.
+        vars(obj).update(vars(saved))
 
 
 class WorkingPeriodInline(admin.TabularInline):

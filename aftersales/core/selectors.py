@@ -9,6 +9,7 @@ from .services import normalize_phone
 
 def customer_list(*, search: str = "") -> QuerySet[Customer]:
     customers = Customer.objects.select_related("region")
+    search = search.replace("\x00", "")  # PostgreSQL text cannot hold NUL
     if search:
         phone = normalize_phone(search)
         condition = Q(name__icontains=search) | Q(email__iexact=search)

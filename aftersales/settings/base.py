@@ -107,12 +107,13 @@ else:
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = VAR_DIR / "celery-broker"
     # The file-system transport expects its folders to exist; create them so any process can start first.
-    for _folder in (_broker_dir, VAR_DIR / "celery-processed"):
+    for _folder in (_broker_dir, VAR_DIR / "celery-processed", VAR_DIR / "celery-control"):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
+        "control_folder": str(VAR_DIR / "celery-control"),  # broadcast exchanges, else ./control
         "store_processed": False,
     }
 
@@ -171,6 +172,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "aftersales.core.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -191,6 +197,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several resources have a "status" with different choices; name each set after its resource.
+    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "tickets.choices.Status"},
 }
 
 # --- Email and SMS --------------------------------------------------------------------------
@@ -212,6 +220,8 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Service requests submitted through the portal form, per client address.
+PORTAL_REQUEST_RATE_LIMIT = env("PORTAL_REQUEST_RATE_LIMIT", default="10/hour")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

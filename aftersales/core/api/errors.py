@@ -28,7 +28,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -39,8 +39,11 @@ def exception_handler(exc, context):
         body = {"detail": "Invalid input.", "code": _first_code(exc.get_codes())}
         if isinstance(detail, dict):
             body.update({key: value for key, value in detail.items() if key not in ("detail", "code")})
-            if detail.get("non_field_errors"):
-                body["detail"] = detail["non_field_errors"][0]
+            for general in ("detail", "non_field_errors", "__all__"):
+                if detail.get(general):  # a message about the whole request, not one field
+                    messages = detail[general]
+                    body["detail"] = messages[0] if isinstance(messages, list) else messages
+                    break
         elif isinstance(detail, list) and detail:
             body["detail"] = detail[0] if len(detail) == 1 else detail
         response.data = body

@@ -403,3 +403,36 @@ def test_api_docs_render_swagger_ui_from_vendored_files(client):
     assert "/api/schema/" in page
     # The sidecar serves Swagger UI locally: no CDN (STYLE.md: vendored JS/CSS).
     assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
+
+
+def test_a_validation_error_about_the_whole_request_keeps_its_message():
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from aftersales.core.api.errors import exception_handler
+
+    response = exception_handler(ValidationError({"detail": "Diagnose a registered unit before quoting."}), {})
+    assert response.status_code == 400
+    assert response.data["detail"] == "Diagnose a registered unit before quoting."
+
+    response = exception_handler(PermissionDenied("Only the assigned technician may do this."), {})
+    assert (response.status_code, response.data["code"]) == (403, "permission_denied")
+    assert response.data["detail"] == "Only the assigned technician may do this."
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(api_client):
+    response = api_client.generic("POST", "/api/v1/auth/token/", "[" * 50000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_adding_a_customer_in_the_admin_redirects_to_the_saved_customer(make_user, client):
+    from aftersales.core.models import Customer
+
+    client.force_login(make_user(superuser=True, username="root"))
+    response = client.post(
+        "/admin/core/customer/add/",
+        {"name": "钱七", "phone": "139 0000-1111", "tier": "standard", "language": "zh-hans", "_continue": "1"},
+    )
+    customer = Customer.objects.get(name="钱七")
+    assert customer.phone == "13900001111"
+    assert response.status_code == 302 and response["Location"] == f"/admin/core/customer/{customer.pk}/change/"
