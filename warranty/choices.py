@@ -86,3 +86,17 @@ class ApprovalStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+
+
+class UnitImportMode(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", _("Import nothing if any row is invalid")
+    VALID_ONLY = "valid_only", _("Import the valid rows, report the others")
+
+
+class UnitImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Imported")
+    # Nothing imported: invalid rows in all-or-nothing mode, no valid row at all, or an unreadable file.
+    FAILED = "failed", _("Rejected")
+    ERROR = "error", _("Stopped by an internal error")

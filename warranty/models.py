@@ -17,8 +17,10 @@ from .choices import (
     QuoteStatus,
     SalesChannel,
     ServiceMode,
+    UnitImportMode,
+    UnitImportStatus,
 )
-from .validators import validate_proof_of_purchase
+from .validators import validate_proof_of_purchase, validate_unit_import_file
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -348,3 +350,72 @@ class SpecialReplacement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} ({self.get_status_display()})"
+
+
+def import_upload_path(instance, filename: str) -> str:
+    """Random stored names, as for proofs; the uploader's name is kept in ``original_name``."""
+    return f"imports/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class UnitImport(models.Model):
+    """One bulk import of sold units from a CSV or XLSX file, its progress and its row errors.
+
+    ``errors`` holds at most ``ERRORS_KEPT`` entries ``{"row", "field", "code", "message"}`` (row 1
+    is the header); ``error_count`` counts them all.
+    """
+
+    ERRORS_KEPT = 1000
+    FINISHED = (UnitImportStatus.SUCCEEDED, UnitImportStatus.FAILED, UnitImportStatus.ERROR)
+
+    file = models.FileField(_("file"), upload_to=import_upload_path, validators=[validate_unit_import_file])
+    original_name = models.CharField(_("file name"), max_length=255)
+    mode = models.CharField(
+        _("mode"), max_length=20, choices=UnitImportMode.choices, default=UnitImportMode.ALL_OR_NOTHING
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=UnitImportStatus.choices, default=UnitImportStatus.PENDING
+    )
+    # Row error messages are written in the uploader's language, also when a worker runs the import.
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    total_rows = models.PositiveIntegerField(_("rows"), null=True, blank=True, help_text=_("Unknown until read."))
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    imported_rows = models.PositiveIntegerField(_("rows imported"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors = models.JSONField(_("row errors"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("unit import")
+        verbose_name_plural = _("unit imports")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int:
+        """Checking the rows is the first half of the work, writing them the second; 100 once finished."""
+        if self.is_finished:
+            return 100
+        if not self.total_rows:
+            return 0
+        done = self.processed_rows + min(self.imported_rows, self.total_rows)
+        return min(99, done * 50 // self.total_rows)
+
+    @property
+    def errors_truncated(self) -> bool:
+        return self.error_count > len(self.errors)

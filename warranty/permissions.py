@@ -13,11 +13,14 @@ _UNITS_READ = {"warranty.view_registeredunit", "warranty.view_extendedwarranty"}
 _DECIDE = {"warranty.view_entitlementdecision", "warranty.add_entitlementdecision"}
 _QUOTES = {"warranty.view_quote", "warranty.add_quote", "warranty.change_quote", "warranty.view_quoteline"}
 _REQUEST_REPLACEMENT = {"warranty.view_specialreplacement", "warranty.add_specialreplacement"}
+# Bulk import of sold units (warranty/imports.py); importing also needs add_registeredunit.
+_IMPORT_UNITS = {"warranty.view_unitimport", "warranty.add_unitimport"}
 
 ROLE_PERMISSIONS = {
     AGENT: _CATALOGUE_READ
     | _UNITS_READ
     | {"warranty.add_registeredunit", "warranty.change_registeredunit"}
+    | _IMPORT_UNITS
     | _DECIDE
     | _QUOTES
     | _REQUEST_REPLACEMENT,
@@ -25,6 +28,7 @@ ROLE_PERMISSIONS = {
     SUPERVISOR: _CATALOGUE_READ
     | _UNITS_READ
     | {"warranty.add_registeredunit", "warranty.change_registeredunit"}
+    | _IMPORT_UNITS
     | {"warranty.add_extendedwarranty", "warranty.change_extendedwarranty"}
     | _DECIDE
     | _QUOTES

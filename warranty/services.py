@@ -29,6 +29,8 @@ from .models import (
 from .selectors import policy_in_force
 
 CENT = Decimal("0.01")
+# Bounds that keep every quote inside its money columns (12 digits, 2 decimals).
+MAX_QUANTITY, MAX_UNIT_PRICE, MAX_LABOUR_HOURS = 1000, Decimal("1000000"), Decimal("1000")
 
 
 # --- units ----------------------------------------------------------------------------------
@@ -45,6 +47,8 @@ def unit_register(
     install_date: date | None = None,
     proof_of_purchase=None,
 ) -> RegisteredUnit:
+    if purchase_date > clock.now().date():
+        raise ValidationError({"purchase_date": "The purchase date is in the future."})
     unit = RegisteredUnit(
         serial=product_model.normalize_serial(serial),
         product_model=product_model,
@@ -166,6 +170,8 @@ def warranty_decide(
 
     Raises ValidationError for a date before the purchase or a component of another model.
     """
+    if fault_cause not in FaultCause.values:
+        raise ValidationError({"fault_cause": f"Unknown fault cause {str(fault_cause)[:40]!r}."})
     if component is not None and component.product_model_id != unit.product_model_id:
         raise ValidationError({"component": "This component does not belong to the unit's model."})
     policy = policy_in_force(product_model_id=unit.product_model_id, on_date=unit.purchase_date)
@@ -243,8 +249,12 @@ def quote_create(
     charges = decision.outputs["charges"]
     if all(charges[item] == Charge.FREE for item in ("parts", "labour", "travel")):
         raise ValidationError("Everything is covered by the warranty: no quote is needed.")
-    if labour_hours < 0 or any(line.quantity < 1 or line.unit_price < 0 for line in parts):
-        raise ValidationError("Quantities must be positive and prices and hours not negative.")
+    if not 0 <= labour_hours <= MAX_LABOUR_HOURS or any(
+        not 1 <= line.quantity <= MAX_QUANTITY or not 0 <= line.unit_price <= MAX_UNIT_PRICE for line in parts
+    ):
+        raise ValidationError("Quantities are 1 to 1,000, prices 0 to 1,000,000 and labour hours 0 to 1,000.")
+    if "labour_rate" not in charges:
+        raise ValidationError("The unit's model has no warranty policy with labour and travel rates to quote from.")
     labour_rate = _money(Decimal(charges.get("labour_rate", "0")))
     labour_amount = _money(labour_hours * labour_rate) if charges["labour"] != Charge.FREE else Decimal("0.00")
     travel_amount = (

@@ -248,3 +248,36 @@ def test_special_replacement_needs_a_supervisor_who_did_not_ask_for_it(air_condi
     assert decided.decided_at is not None
     with pytest.raises(AlreadyAnswered):
         special_replacement_decide(replacement=request, approve=False, actor=other_supervisor)
+
+
+def test_an_unknown_fault_cause_is_reported_as_such(air_conditioner):
+    unit = unit_register(serial="AC1", product_model=air_conditioner, purchase_date=D("2026-01-15"))
+    with pytest.raises(ValidationError) as error:
+        warranty_decide(unit=unit, on_date=D("2026-03-01"), fault_cause="bogus")
+    assert "fault_cause" in error.value.message_dict
+
+
+def test_a_purchase_in_the_future_is_refused(air_conditioner):
+    with pytest.raises(ValidationError) as error:
+        unit_register(serial="AC1", product_model=air_conditioner, purchase_date=D("9999-12-30"))
+    assert "purchase_date" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("parts", "labour_hours"),
+    [
+        ([PartLine("P", "p", 30000, Decimal("1"))], Decimal("1")),
+        ([PartLine("P", "p", 1, Decimal("9999999999"))], Decimal("1")),
+        ([], Decimal("10000")),
+    ],
+)
+def test_quotes_stay_inside_their_money_columns(air_conditioner, parts, labour_hours):
+    unit = unit_register(serial="AC1", product_model=air_conditioner, purchase_date=D("2024-01-15"))
+    with pytest.raises(ValidationError):
+        quote_create(decision=_record(unit, "2026-11-24"), parts=parts, labour_hours=labour_hours)
+
+
+def test_no_quote_without_rates_to_quote_from(air_conditioner):
+    unit = unit_register(serial="ANCIENT", product_model=air_conditioner, purchase_date=D("2019-06-01"))
+    with pytest.raises(ValidationError, match="no warranty policy"):
+        quote_create(decision=_record(unit, "2026-11-24"), parts=[], labour_hours=Decimal("1"))

@@ -1,0 +1,12 @@
+"""Benchmarks, run by ``make bench`` (``pytest -m bench bench``) and never by ``make test``.
+
+They live in ``bench_*.py`` files, which pytest.ini's ``python_files = test_*.py`` would not collect.
+"""
+
+import pytest
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
+        return pytest.Module.from_parent(parent, path=file_path)
+    return None

@@ -1,0 +1,627 @@
+"""Staff admin of the warranty app: catalogue, policies, registered units, decisions, quotes, approvals.
+
+Writes that have a service go through it (new policy versions, unit registration, proofs, extended
+contracts, quote answers, replacement requests and approvals); decisions and quote lines are
+read-only records. Every list page selects its related rows up front, so its cost does not grow
+with the number of rows shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import date, timedelta
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from aftersales.core.admin import ReadOnlyAdminMixin
+from aftersales.core.privacy import can_see_contact, mask_phone
+from aftersales.core.services import normalize_phone
+
+from . import admin_selectors, selectors, services
+from .choices import Charge, FaultCause
+from .forms import (
+    ComponentChoiceField,
+    ComponentWarrantyInlineFormSet,
+    ExtendedWarrantyInlineForm,
+    PolicyAdminForm,
+    SpecialReplacementForm,
+    UnitAdminForm,
+)
+from .models import (
+    Component,
+    ComponentWarranty,
+    EntitlementDecision,
+    ExtendedWarranty,
+    ProductCategory,
+    ProductModel,
+    Quote,
+    QuoteLine,
+    RegisteredUnit,
+    SpecialReplacement,
+    WarrantyPolicy,
+)
+from .periods import last_covered_day
+
+logger = logging.getLogger(__name__)
+
+# The bulk import's pages (warranty/admin_import.py) are optional. Imported here, while the admin
+# is autodiscovered, because the module registers its own ModelAdmin: doing it later, from
+# get_urls(), would change the admin registry while the site iterates over it.
+try:
+    from . import admin_import
+except ImportError as error:
+    if getattr(error, "name", None) != f"{__package__}.admin_import":
+        logger.warning("The unit import pages are disabled: %s", error)
+    admin_import = None
+
+
+# --- catalogue ------------------------------------------------------------------------------
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+class ComponentInline(admin.TabularInline):
+    model = Component
+    fields = ["code", "name"]
+    extra = 0
+
+
+@admin.register(ProductModel)
+class ProductModelAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "category", "kind", "serial_case_sensitive", "is_active"]
+    list_filter = ["category", "kind", "is_active"]
+    list_select_related = ["category"]
+    search_fields = ["code", "name"]
+    inlines = [ComponentInline]
+
+
+class ComponentWarrantyInline(admin.TabularInline):
+    model = ComponentWarranty
+    formset = ComponentWarrantyInlineFormSet
+    fields = ["component", "months", "covers_parts", "covers_labour", "covers_travel"]
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # formfield_for_foreignkey has no access to the policy; offer only its model's components.
+        request._warranty_policy_model_id = obj.product_model_id if obj is not None else None
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "component":
+            components = Component.objects.select_related("product_model").order_by("product_model__code", "code")
+            model_id = getattr(request, "_warranty_policy_model_id", None)
+            kwargs["queryset"] = components.filter(product_model_id=model_id) if model_id else components
+            kwargs["form_class"] = ComponentChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(WarrantyPolicy)
+class WarrantyPolicyAdmin(admin.ModelAdmin):
+    """Policy versions. A new version is numbered by ``services.policy_create``; the model, number and
+    effective date of an existing version are fixed, since units bought since then keep it for life."""
+
+    form = PolicyAdminForm
+    list_display = ["product_model", "version", "effective_from", "base_months", "service_mode", "created_at"]
+    list_filter = ["product_model__category", "product_model", "service_mode"]
+    list_select_related = ["product_model"]
+    search_fields = ["product_model__code", "product_model__name"]
+    ordering = ["product_model__code", "-effective_from"]
+    inlines = [ComponentWarrantyInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["product_model", "version", "effective_from", "created_at"] if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        fields = list(PolicyAdminForm.Meta.fields)
+        if obj is None:
+            return fields
+        return ["product_model", "version", "effective_from", *fields[2:], "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        terms = {name: form.cleaned_data[name] for name in PolicyAdminForm.Meta.fields if name in form.cleaned_data}
+        policy = services.policy_create(**terms)
+        # The inline formsets were built around ``obj``: give it the saved row's identity.
+        obj.pk, obj.version, obj.created_at = policy.pk, policy.version, policy.created_at
+        obj._state.adding = False
+
+
+# --- registered units -------------------------------------------------------------------------
+
+
+class WarrantyStatusFilter(admin.SimpleListFilter):
+    """In or out of warranty today, computed in SQL from each policy version's purchase-date window."""
+
+    title = _("warranty status")
+    parameter_name = "warranty"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("in", _("In warranty today")),
+            ("out", _("Out of warranty today")),
+            ("component", _("Only a component warranty left")),
+            ("expiring30", _("Expiring in 30 days")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "in":
+            return queryset.filter(admin_selectors.in_warranty_condition(today=today))
+        if self.value() == "out":
+            return queryset.exclude(admin_selectors.in_warranty_condition(today=today))
+        if self.value() == "component":
+            return queryset.filter(admin_selectors.component_only_condition(today=today))
+        if self.value() == "expiring30":
+            return queryset.filter(pk__in=selectors.units_expiring(today=today, days=30).values("pk"))
+        return queryset
+
+
+def _month_start(day: date, offset: int) -> date:
+    index = day.year * 12 + day.month - 1 + offset
+    return date(index // 12, index % 12 + 1, 1)
+
+
+class ExpiryMonthFilter(admin.SimpleListFilter):
+    """The month in which the base warranty ends (renewal offers, reminder campaigns)."""
+
+    title = _("base warranty ends in")
+    parameter_name = "expires"
+    months_before, months_after = 3, 12
+
+    def lookups(self, request, model_admin):
+        this_month = _month_start(timezone.localdate(), 0)
+        return [
+            (month.strftime("%Y-%m"), formats.date_format(month, "YEAR_MONTH_FORMAT"))
+            for month in (
+                _month_start(this_month, offset) for offset in range(-self.months_before, self.months_after + 1)
+            )
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            first = date.fromisoformat(f"{self.value()}-01")
+        except ValueError as error:
+            raise IncorrectLookupParameters(error) from error
+        last = _month_start(first, 1) - timedelta(days=1)
+        return queryset.filter(admin_selectors.base_expiry_condition(first=first, last=last))
+
+
+class ExtendedWarrantyInline(admin.TabularInline):
+    """Contracts are added through ``services.extended_warranty_add``; existing ones are read-only."""
+
+    model = ExtendedWarranty
+    form = ExtendedWarrantyInlineForm
+    fields = ["reference", "starts_on", "ends_on", "covers_parts", "covers_labour", "covers_travel", "price"]
+    extra = 0
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RegisteredUnit)
+class RegisteredUnitAdmin(admin.ModelAdmin):
+    form = UnitAdminForm
+    change_list_template = "admin/warranty/unit_change_list.html"
+    list_display = [
+        "serial",
+        "product_model",
+        "customer_name",
+        "customer_phone",
+        "purchase_date",
+        "base_warranty_until",
+        "in_warranty_today",
+        "sales_channel",
+    ]
+    list_filter = ["product_model", WarrantyStatusFilter, ExpiryMonthFilter, "sales_channel"]
+    list_select_related = ["product_model", "customer"]
+    search_fields = ["serial"]
+    search_help_text = _("The start of a serial number, or (if you may see contact details) a phone number.")
+    raw_id_fields = ["customer"]
+    inlines = [ExtendedWarrantyInline]
+    add_fields = ["serial", "product_model", "customer", "purchase_date", "sales_channel", "install_date"]
+    # Serial, model and purchase date decide the warranty: corrected by re-registering, not edited.
+    fixed_fields = ["serial", "product_model", "purchase_date", "created_at"]
+
+    # - list -
+
+    def get_queryset(self, request):
+        today = timezone.localdate()
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("product_model__policies", queryset=WarrantyPolicy.objects.order_by("effective_from")),
+                Prefetch(
+                    "extended_warranties",
+                    queryset=ExtendedWarranty.objects.filter(starts_on__lte=today, ends_on__gte=today),
+                    to_attr="contracts_in_force",
+                ),
+            )
+        )
+
+    def get_search_fields(self, request):
+        return ["serial", "customer__phone"] if can_see_contact(request.user) else ["serial"]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.replace("\x00", "").strip()[:100]
+        if not term:
+            return queryset, False
+        condition = Q(serial__istartswith=term)
+        phone = normalize_phone(term)
+        # Phone search only for roles that may see numbers: matching partial numbers against hidden
+        # digits would reveal them (004 §4.3), as in the customer admin.
+        if can_see_contact(request.user) and len(phone) >= 4 and phone.lstrip("+").isdigit():
+            condition |= Q(customer__phone__contains=phone)
+        return queryset.filter(condition), False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if request.user.has_perm("warranty.add_registeredunit"):
+            with contextlib.suppress(NoReverseMatch):  # the import pages are not installed
+                extra_context["import_url"] = reverse(f"{self.admin_site.name}:warranty_unit_import")
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_name(self, unit):
+        return unit.customer.name if unit.customer else "-"
+
+    @admin.display(description=_("phone"))
+    def customer_phone(self, unit):
+        return unit.customer.phone if unit.customer else "-"
+
+    @admin.display(description=_("phone"))
+    def masked_customer_phone(self, unit):
+        return mask_phone(unit.customer.phone) if unit.customer else "-"
+
+    def get_list_display(self, request):
+        if can_see_contact(request.user):
+            return self.list_display
+        return [{"customer_phone": "masked_customer_phone"}.get(name, name) for name in self.list_display]
+
+    def _policy(self, unit):
+        return admin_selectors.policy_from_prefetched(unit.product_model.policies.all(), unit.purchase_date)
+
+    @admin.display(description=_("base warranty until"))
+    def base_warranty_until(self, unit):
+        return admin_selectors.base_warranty_until(unit.purchase_date, self._policy(unit)) or "-"
+
+    @admin.display(description=_("in warranty today"), boolean=True)
+    def in_warranty_today(self, unit):
+        until = admin_selectors.base_warranty_until(unit.purchase_date, self._policy(unit))
+        in_base = until is not None and unit.purchase_date <= timezone.localdate() <= until
+        return in_base or bool(getattr(unit, "contracts_in_force", None))
+
+    # - form -
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [*self.add_fields, "proof_of_purchase"]
+        return [*self.fixed_fields[:3], "customer", "sales_channel", "install_date", "proof_of_purchase", "created_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(None, {"fields": self.get_fields(request, obj)})]
+        if obj is not None:
+            fieldsets.append((_("Warranty today"), {"fields": ["entitlement_today"]}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.fixed_fields, "entitlement_today"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            unit = services.unit_register(
+                serial=form.cleaned_data["serial"],
+                product_model=form.cleaned_data["product_model"],
+                purchase_date=form.cleaned_data["purchase_date"],
+                customer=form.cleaned_data.get("customer"),
+                sales_channel=form.cleaned_data.get("sales_channel"),
+                install_date=form.cleaned_data.get("install_date"),
+                proof_of_purchase=form.cleaned_data.get("proof_of_purchase") or None,
+            )
+            # The contract inline was built around ``obj``: give it the saved row's identity.
+            obj.pk, obj.serial, obj.created_at = unit.pk, unit.serial, unit.created_at
+            obj.proof_of_purchase = unit.proof_of_purchase
+            obj._state.adding = False
+            return
+        plain = [name for name in form.changed_data if name != "proof_of_purchase"]
+        if plain:
+            obj.save(update_fields=plain)
+        if "proof_of_purchase" in form.changed_data:
+            services.unit_attach_proof(unit=obj, proof_of_purchase=form.cleaned_data["proof_of_purchase"] or "")
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ExtendedWarranty:
+            super().save_formset(request, form, formset, change)
+            return
+        for contract in formset.save(commit=False):
+            if contract.pk is None:
+                services.extended_warranty_add(
+                    unit=form.instance,
+                    reference=contract.reference,
+                    starts_on=contract.starts_on,
+                    ends_on=contract.ends_on,
+                    covers_parts=contract.covers_parts,
+                    covers_labour=contract.covers_labour,
+                    covers_travel=contract.covers_travel,
+                    price=contract.price,
+                )
+
+    @admin.display(description=_("entitlement for a quality fault today"))
+    def entitlement_today(self, unit):
+        today = timezone.localdate()
+        try:
+            decision = services.warranty_decide(unit=unit, on_date=today)
+        except ValidationError as error:
+            return "; ".join(error.messages)
+        policy = decision.policy
+        components = []
+        if policy is not None:
+            for item in policy.component_warranties.all():
+                until = last_covered_day(unit.purchase_date, item.months)
+                components.append(
+                    {
+                        "name": item.component.name,
+                        "months": item.months,
+                        "until": until.isoformat(),
+                        "ended": until < today,
+                    }
+                )
+        return render_to_string(
+            "admin/warranty/entitlement.html",
+            {
+                "entitlement": _entitlement_context(decision.entitlement.as_dict(translation.get_language())),
+                "policy": policy,
+                "on_date": today.isoformat(),
+                "components": components,
+            },
+        )
+
+    # - the import pages (warranty/admin_import.py), when present -
+
+    def get_urls(self):
+        urls = super().get_urls()
+        import_urls = getattr(admin_import, "import_urls", None)
+        return [*import_urls(self.admin_site), *urls] if import_urls else urls
+
+
+ITEMS = [("parts", _("Parts")), ("labour", _("Labour")), ("travel", _("Travel"))]
+SERVICE = [("on_site", _("On site")), ("mail_in", _("Mail-in"))]
+
+
+def _entitlement_context(data: dict) -> dict:
+    """An entitlement dict (live or stored) as rows for the explanation template."""
+    charges = data.get("charges", {})
+    covered = data.get("covered", {})
+    return {
+        **data,
+        "rows": [
+            {
+                "label": label,
+                "covered": covered.get(key),
+                "charge": Charge(charges[key]).label if charges.get(key) in Charge.values else charges.get(key),
+            }
+            for key, label in ITEMS
+        ],
+        "service": [{"label": label, "available": covered.get(key)} for key, label in SERVICE],
+    }
+
+
+# --- records: decisions, quotes, special replacements, contracts ------------------------------
+
+
+@admin.register(EntitlementDecision)
+class EntitlementDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "unit", "on_date", "fault_cause", "in_warranty", "policy_version", "decided_at", "decided_by"]
+    list_filter = ["in_warranty"]
+    list_select_related = ["unit", "decided_by"]
+    search_fields = ["unit__serial"]
+    date_hierarchy = "decided_at"
+    fields = ["unit", "policy_version", "decided_at", "decided_by", "purpose", "inputs", "explanation"]
+    readonly_fields = fields
+
+    @admin.display(description=_("date"))
+    def on_date(self, decision):
+        return decision.inputs.get("on_date", "-")
+
+    @admin.display(description=_("fault cause"))
+    def fault_cause(self, decision):
+        cause = decision.inputs.get("fault_cause")
+        return FaultCause(cause).label if cause in FaultCause.values else cause or "-"
+
+    @admin.display(description=_("explanation"))
+    def explanation(self, decision):
+        outputs = dict(decision.outputs)
+        if translation.get_language().startswith("zh") and "reasons_zh_hans" in outputs:
+            outputs["reasons"] = outputs["reasons_zh_hans"]
+        return render_to_string(
+            "admin/warranty/entitlement.html",
+            {"entitlement": _entitlement_context(outputs), "stored": True, "on_date": decision.inputs.get("on_date")},
+        )
+
+
+class QuoteLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = QuoteLine
+    fields = ["part_number", "description", "quantity", "unit_price", "charged_unit_price"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Quotes are made by ``services.quote_create`` (API); the admin records the customer's answer."""
+
+    list_display = ["id", "unit", "status", "total", "created_at", "created_by", "responded_at", "recorded_by"]
+    list_filter = ["status"]
+    list_select_related = ["unit", "created_by", "recorded_by"]
+    search_fields = ["unit__serial"]
+    inlines = [QuoteLineInline]
+    actions = ["record_acceptance", "record_decline"]
+    fields = [
+        "unit",
+        "decision",
+        "status",
+        ("labour_hours", "labour_rate", "labour_amount"),
+        "travel_amount",
+        "parts_amount",
+        "total",
+        ("created_at", "created_by"),
+        ("responded_at", "recorded_by"),
+        "response_note",
+    ]
+    readonly_fields = [
+        "unit",
+        "decision",
+        "status",
+        "labour_hours",
+        "labour_rate",
+        "labour_amount",
+        "travel_amount",
+        "parts_amount",
+        "total",
+        "created_at",
+        "created_by",
+        "responded_at",
+        "recorded_by",
+        "response_note",
+    ]
+
+    def has_respond_permission(self, request):
+        return request.user.has_perm("warranty.change_quote")
+
+    def _respond(self, request, queryset, *, accepted: bool) -> None:
+        recorded = skipped = 0
+        for quote in queryset:
+            try:
+                services.quote_respond(quote=quote, accepted=accepted, actor=request.user)
+            except services.AlreadyAnswered:
+                skipped += 1
+            else:
+                recorded += 1
+        if recorded:
+            self.message_user(
+                request,
+                ngettext("Answer recorded for %(count)d quote.", "Answer recorded for %(count)d quotes.", recorded)
+                % {"count": recorded},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d quote was already answered and was left as it was.",
+                    "%(count)d quotes were already answered and were left as they were.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Record the customer's acceptance"), permissions=["respond"])
+    def record_acceptance(self, request, queryset):
+        self._respond(request, queryset, accepted=True)
+
+    @admin.action(description=_("Record the customer's refusal"), permissions=["respond"])
+    def record_decline(self, request, queryset):
+        self._respond(request, queryset, accepted=False)
+
+
+@admin.register(SpecialReplacement)
+class SpecialReplacementAdmin(admin.ModelAdmin):
+    """Requests are made here or over the API; only holders of the approve permission decide them."""
+
+    list_display = ["id", "unit", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["unit", "requested_by", "decided_by"]
+    search_fields = ["unit__serial"]
+    form = SpecialReplacementForm
+    raw_id_fields = ["unit", "decision"]
+    actions = ["approve", "reject"]
+    readonly_fields = ["status", "requested_by", "requested_at", "decided_by", "decided_at", "decision_note"]
+
+    def get_fields(self, request, obj=None):
+        return ["unit", "decision", "reason"] if obj is None else ["unit", "decision", "reason", *self.readonly_fields]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decided by the actions below, never by editing the row
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm(services.APPROVE_PERMISSION)
+
+    def save_model(self, request, obj, form, change):
+        replacement = services.special_replacement_request(
+            unit=form.cleaned_data["unit"],
+            reason=form.cleaned_data["reason"],
+            decision=form.cleaned_data.get("decision"),
+            actor=request.user,
+        )
+        obj.pk, obj.requested_by, obj.requested_at = replacement.pk, replacement.requested_by, replacement.requested_at
+        obj._state.adding = False
+
+    def _decide(self, request, queryset, *, approve: bool) -> None:
+        decided, refused = 0, []
+        for replacement in queryset:
+            try:
+                services.special_replacement_decide(replacement=replacement, approve=approve, actor=request.user)
+            except services.AlreadyAnswered:
+                refused.append(_("#%(id)s was already decided.") % {"id": replacement.pk})
+            except PermissionDenied as error:
+                refused.append(f"#{replacement.pk}: {error}")
+            else:
+                decided += 1
+        if decided:
+            self.message_user(
+                request,
+                ngettext("%(count)d request decided.", "%(count)d requests decided.", decided) % {"count": decided},
+                messages.SUCCESS,
+            )
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
+
+    @admin.action(description=_("Approve the selected replacements"), permissions=["approve"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Reject the selected replacements"), permissions=["approve"])
+    def reject(self, request, queryset):
+        self._decide(request, queryset, approve=False)
+
+
+@admin.register(ExtendedWarranty)
+class ExtendedWarrantyAdmin(admin.ModelAdmin):
+    list_display = ["reference", "unit", "starts_on", "ends_on", "covers_parts", "covers_labour", "covers_travel"]
+    list_select_related = ["unit"]
+    search_fields = ["reference", "unit__serial"]
+    raw_id_fields = ["unit"]
+    date_hierarchy = "ends_on"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        values = {name: form.cleaned_data[name] for name in form.cleaned_data}
+        contract = services.extended_warranty_add(**values)
+        obj.pk, obj.created_at = contract.pk, contract.created_at
+        obj._state.adding = False
