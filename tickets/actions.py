@@ -102,7 +102,7 @@ def _decimal(data: dict, name: str, default: str = "0") -> Decimal:
         value = Decimal(str(data.get(name, default)))
     except (InvalidOperation, ValueError) as error:
         raise ValidationError({name: _("Enter a number.")}) from error
-    if value < 0 or value > Decimal("100000") or not value.is_finite():
+    if not value.is_finite() or value < 0 or value > Decimal("100000"):  # NaN compares by raising
         raise ValidationError({name: _("Enter a number between 0 and 100000.")})
     return value
 
@@ -155,7 +155,10 @@ def prepare_dispatch(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
         raise ValidationError({"technician": _("This technician is not certified.")})
     appointment_at = None
     if raw := _text(data, "appointment_at"):
-        appointment_at = parse_datetime(raw)
+        try:
+            appointment_at = parse_datetime(raw)
+        except ValueError:  # well-formed but impossible, e.g. month 13
+            appointment_at = None
         if appointment_at is None or appointment_at.tzinfo is None:
             raise ValidationError({"appointment_at": _("Enter an ISO-8601 time with its offset.")})
     return {"technician": user, "appointment_at": appointment_at}

@@ -21,7 +21,7 @@ from . import sla
 from .actions import ACTIONS, ActionNotAllowed, prepare
 from .choices import PAUSED_STATUSES, ClockName, FollowUpKind, Priority, Status
 from .models import FollowUp, PartUsage, StandbyLoan, StandbyUnit, Survey, Ticket, TicketEvent
-from .notifications import notify_customer
+from .notifications import notify_customer, notify_staff, staff_for_role
 
 LOW_SCORE = 2  # a score of 2 or less opens a follow-up for the supervisor (REQUIREMENTS §3)
 
@@ -288,7 +288,15 @@ def ticket_customer_message(*, ticket: Ticket, body: str, now: datetime | None =
     body = (body or "").strip()
     if not body or len(body) > 5000:
         raise ValidationError({"body": "Write a message of 1 to 5000 characters."})
-    return _event(ticket, "customer_message", by_customer=True, note=body, now=now or clock.now())
+    event = _event(ticket, "customer_message", by_customer=True, note=body, now=now or clock.now())
+    # Someone must read it, above all while the ticket waits for this very reply.
+    notify_staff(
+        users=staff_for_role("assignee", ticket) or staff_for_role("agent", ticket),
+        key=f"ticket:{ticket.pk}:message:{event.pk}",
+        template="ticket_customer_message",
+        context={"number": ticket.number, "body": body[:500], "url": f"/admin/tickets/ticket/{ticket.pk}/change/"},
+    )
+    return event
 
 
 @transaction.atomic

@@ -261,3 +261,13 @@ def test_a_critical_repair_not_restored_in_4_hours_asks_for_a_standby_unit(staff
     ticket = factories.ticket_in(Status.DISPATCHED, staff=staff, now=T0, priority="critical")
     sla_sweep(now=T0 + timedelta(hours=4, minutes=1))
     assert FollowUp.objects.filter(ticket=ticket, kind=FollowUpKind.SWAP, assigned_role="supervisor").exists()
+
+
+def test_a_customer_message_alerts_the_assignee_or_the_agents(staff):
+    from tickets.services import ticket_customer_message
+
+    ticket = factories.ticket_in(Status.NEW, staff=staff, now=T0)
+    event = ticket_customer_message(ticket=ticket, body="照片已上传", now=T0)
+
+    alerted = OutboxMessage.objects.filter(key__startswith=f"ticket:{ticket.pk}:message:{event.pk}:", channel="in_app")
+    assert set(alerted.values_list("recipient_user", flat=True)) == {staff["agent"].pk}

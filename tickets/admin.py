@@ -1,0 +1,1190 @@
+"""The staff admin of service tickets (REQUIREMENTS §1, §3).
+
+A ticket page is read-only: its state moves only through the action buttons, each of which asks
+for the action's fields on a small form and calls ``services.ticket_transition``. New tickets go
+through ``services.ticket_create``; notes, parts, follow-ups and standby loans through their services.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition
+
+from aftersales.core import clock
+from aftersales.core.calendars.services import calendar_specs
+from aftersales.core.models import SlaClock
+from aftersales.core.privacy import can_see_contact, mask_phone
+from aftersales.core.roles import TECHNICIAN
+from aftersales.core.selectors import clocks_for
+from aftersales.core.services import normalize_phone
+from warranty.choices import Charge
+from warranty.services import AlreadyAnswered
+
+from . import services
+from .actions import ACTIONS, ActionNotAllowed
+from .admin_forms import (
+    BulkAssignForm,
+    FollowUpCompleteForm,
+    NoteForm,
+    PartForm,
+    QuoteForm,
+    StandbyLendForm,
+    TicketCreateForm,
+    action_form_class,
+    apply_service_error,
+)
+from .admin_queries import (
+    OPEN_CLOCK_STATES,
+    attach_sla_badges,
+    badge_for,
+    breached_condition,
+    due_soon_condition,
+    read_clock,
+)
+from .choices import OPEN_STATUSES, ClockName, FollowUpKind, Status
+from .intake import customer_for_request
+from .models import (
+    FollowUp,
+    PartUsage,
+    SlaPolicy,
+    StandbyLoan,
+    StandbyUnit,
+    Survey,
+    Technician,
+    Ticket,
+    TicketEvent,
+)
+from .selectors import tickets_visible_to
+
+# Statuses in which a dispatch (and so an assignment) is possible (tickets.models.Ticket.dispatch).
+ASSIGNABLE_STATUSES = (Status.DIAGNOSING, Status.DISPATCHED)
+# Parts are recorded while the ticket is being worked on (services.part_record).
+PART_STATUSES = (Status.DIAGNOSING, Status.DISPATCHED, Status.IN_PROGRESS, Status.AWAITING_PARTS)
+BULK_ASSIGN_LIMIT = 200
+# Any of these lets a user write notes on tickets.
+NOTE_PERMISSIONS = (
+    "tickets.respond_ticket",
+    "tickets.diagnose_ticket",
+    "tickets.dispatch_ticket",
+    "tickets.work_ticket",
+)
+
+
+def _local(moment) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "—"
+
+
+def badge_html(badge) -> str:
+    return format_html('<span class="sla-badge sla-{}" title="{}">{}</span>', badge.level, badge.title, badge.text)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows written by services; the ticket page shows them."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TicketEventInline(ReadOnlyInline):
+    model = TicketEvent
+    verbose_name = _("timeline entry")
+    verbose_name_plural = _("timeline")
+    fields = ["created_at", "what", "change", "who", "public", "note", "details"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]  # newest last, as the story happened
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("action"))
+    def what(self, event):
+        spec = ACTIONS.get(event.action)
+        return spec.label if spec else _EVENT_LABELS.get(event.action, event.action)
+
+    @admin.display(description=_("status"))
+    def change(self, event):
+        if not event.to_status or event.from_status == event.to_status:
+            return "—"
+        before = _status_label(event.from_status)
+        return f"{before} → {_status_label(event.to_status)}" if before else _status_label(event.to_status)
+
+    @admin.display(description=_("details"))
+    def details(self, event):
+        if not event.data:
+            return "—"
+        return format_html_join(", ", "{}: {}", sorted((str(key), str(value)) for key, value in event.data.items()))
+
+    @admin.display(description=_("by"))
+    def who(self, event):
+        if event.actor_id:
+            return event.actor.get_full_name() or event.actor.username
+        return gettext("customer") if event.by_customer else gettext("system")
+
+
+class PartUsageInline(ReadOnlyInline):
+    model = PartUsage
+    fields = [
+        "part_number",
+        "description",
+        "quantity",
+        "unit_cost",
+        "replacement_serial",
+        "paid_by_customer",
+        "recorded_by",
+        "recorded_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by")
+
+
+class FollowUpInline(ReadOnlyInline):
+    model = FollowUp
+    fields = ["kind", "assigned_role", "assignee", "due_at", "done_at", "done_by", "open_link"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("assignee", "done_by")
+
+    @admin.display(description=_("follow-up"))
+    def open_link(self, follow_up):
+        url = reverse("admin:tickets_followup_change", args=[follow_up.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Open"))
+
+
+class StandbyLoanInline(ReadOnlyInline):
+    model = StandbyLoan
+    fields = ["standby_unit", "lent_at", "lent_by", "returned_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("standby_unit", "lent_by")
+
+
+# --- the ticket list ------------------------------------------------------------------------
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """Work queues over open tickets: mine, unassigned, due soon, breached."""
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("mine", _("Assigned to me")),
+            ("unassigned", _("Unassigned")),
+            ("due_soon", _("Due within 4 hours")),
+            ("breached", _("Breached or escalated")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+        now = clock.now()
+        if value == "mine":
+            return queryset.filter(assignee=request.user)
+        if value == "unassigned":
+            return queryset.filter(assignee__isnull=True)
+        if value == "due_soon":
+            return queryset.filter(due_soon_condition(now))
+        if value == "breached":
+            return queryset.filter(breached_condition(now))
+        return queryset
+
+
+class TicketChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        # One query for the open clocks of the whole page (and one for their calendars).
+        attach_sla_badges(list(self.result_list), clock.now())
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "sla",
+        "status",
+        "ticket_type",
+        "priority",
+        "customer",
+        "unit",
+        "assignee",
+        "channel",
+        "created_at",
+    ]
+    list_display_links = ["number"]
+    list_filter = [QueueFilter, "status", "ticket_type", "priority", "channel", "region"]
+    list_select_related = ["customer", "assignee", "unit"]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    actions = ["assign_to_technician"]
+    inlines = [TicketEventInline, PartUsageInline, FollowUpInline, StandbyLoanInline]
+    change_form_template = "admin/tickets/ticket/change_form.html"
+    change_list_template = "admin/tickets/ticket/change_list.html"
+    fieldsets = [
+        (
+            _("Request"),
+            {
+                "fields": [
+                    ("number", "status"),
+                    ("ticket_type", "priority", "channel"),
+                    ("customer", "customer_phone"),  # swapped for the masked one by role
+                    ("unit", "region"),
+                    "description",
+                    "created_at",
+                ]
+            },
+        ),
+        (
+            _("Service level"),
+            {"fields": ["sla_clocks", ("escalation_level", "acknowledged_at")]},
+        ),
+        (
+            _("Work"),
+            {
+                "fields": [
+                    ("assignee", "appointment_at"),
+                    ("fault_cause", "diagnosis"),
+                    "entitlement_summary",
+                    "quote_summary",
+                    ("resolution", "functional_test"),
+                    ("visits", "first_visit_fixed", "reopened_count"),
+                    ("resolved_at", "closed_at", "cancelled_at"),
+                ]
+            },
+        ),
+    ]
+    readonly_fields = ["customer_phone", "customer_phone_masked", "sla_clocks", "entitlement_summary", "quote_summary"]
+
+    class Media:
+        css = {"all": ["tickets/admin.css"]}
+
+    # --- permissions: the ticket row changes only through services ---------------------------
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_dispatch_permission(self, request):
+        return request.user.has_perm("tickets.dispatch_ticket")
+
+    # --- list ---------------------------------------------------------------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return TicketChangeList
+
+    def get_search_fields(self, request):
+        fields = ["number", "unit__serial", "customer__name"]
+        # Searching by phone would confirm numbers to roles that may not see them (004 §4.3).
+        return [*fields, "customer__phone"] if can_see_contact(request.user) else fields
+
+    def get_search_results(self, request, queryset, search_term):
+        unfiltered = queryset
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        phone = normalize_phone(search_term)
+        if can_see_contact(request.user) and phone != search_term and phone.lstrip("+").isdigit() and len(phone) >= 4:
+            # "138 0013-8000" is searched as the stored, normalised number too.
+            queryset |= unfiltered.filter(customer__phone__contains=phone)
+        return queryset, may_have_duplicates
+
+    @admin.display(description=_("SLA"))
+    def sla(self, ticket):
+        badge = getattr(ticket, "sla_badge", None)
+        return badge_html(badge) if badge else "—"
+
+    # --- change page --------------------------------------------------------------------------
+
+    @admin.display(description=_("phone"))
+    def customer_phone(self, ticket):
+        return ticket.customer.phone
+
+    @admin.display(description=_("phone"))
+    def customer_phone_masked(self, ticket):
+        return mask_phone(ticket.customer.phone)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if can_see_contact(request.user):
+            return fieldsets
+        # Only roles that call or visit customers see their numbers (004 §4.3).
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        tuple("customer_phone_masked" if item == "customer_phone" else item for item in field)
+                        if isinstance(field, tuple)
+                        else field
+                        for field in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("SLA clocks"))
+    def sla_clocks(self, ticket):
+        clocks = list(clocks_for(ticket).select_related("calendar"))
+        if not clocks:
+            return "—"
+        now = clock.now()
+        specs = calendar_specs({item.calendar_id for item in clocks})
+        rows = []
+        for item in clocks:
+            if item.state in OPEN_CLOCK_STATES:
+                state = badge_html(badge_for(read_clock(item, now, specs)))
+            else:
+                state = item.get_state_display()
+            rows.append(
+                (
+                    _clock_label(item),
+                    item.cycle,
+                    state,
+                    _local(item.due_at),
+                    _local(item.met_at),
+                    _local(item.breached_at),
+                    round(item.paused_seconds / 3600, 1),
+                )
+            )
+        header = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            gettext("Clock"),
+            gettext("Cycle"),
+            gettext("State"),
+            gettext("Due"),
+            gettext("Met"),
+            gettext("Breached"),
+            gettext("Paused (h)"),
+        )
+        body = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
+        )
+        return format_html('<table class="sla-clocks"><thead>{}</thead><tbody>{}</tbody></table>', header, body)
+
+    @admin.display(description=_("warranty decision"))
+    def entitlement_summary(self, ticket):
+        decision = ticket.entitlement
+        if decision is None:
+            return "—"
+        outputs = decision.outputs or {}
+        charges = outputs.get("charges", {})
+        language = translation.get_language() or ""
+        reasons = outputs.get("reasons_zh_hans") if language.startswith("zh") else outputs.get("reasons")
+        items = [
+            (gettext("In warranty") if decision.in_warranty else gettext("Out of warranty"),),
+            *[
+                (f"{label}: {_charge_label(charges.get(key))}",)
+                for key, label in (
+                    ("parts", gettext("parts")),
+                    ("labour", gettext("labour")),
+                    ("travel", gettext("travel")),
+                )
+                if key in charges
+            ],
+            *[(str(reason),) for reason in (reasons or [])],
+        ]
+        return format_html('<ul class="plain">{}</ul>', format_html_join("", "<li>{}</li>", items))
+
+    @admin.display(description=_("quote"))
+    def quote_summary(self, ticket):
+        quote = ticket.quote
+        if quote is None:
+            return "—"
+        lines = format_html_join(
+            "",
+            "<li>{} × {} — {}</li>",
+            ((line.part_number, line.quantity, line.charged_unit_price) for line in quote.lines.all()),
+        )
+        return format_html(
+            '<ul class="plain">{}<li>{}: {}</li><li>{}: {}</li><li><strong>{}: {}</strong> ({})</li></ul>',
+            lines,
+            gettext("Labour"),
+            quote.labour_amount,
+            gettext("Travel"),
+            quote.travel_amount,
+            gettext("Total"),
+            quote.total,
+            quote.get_status_display(),
+        )
+
+    def get_queryset(self, request):
+        # One rule with the API for who sees which tickets: technicians see those assigned to them.
+        tickets = tickets_visible_to(request.user).select_related("customer", "unit", "assignee", "region")
+        ordering = self.get_ordering(request)
+        if ordering:
+            tickets = tickets.order_by(*ordering)
+        return tickets
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        ticket = self.get_object(request, unquote(object_id))
+        if ticket is not None and self.has_view_permission(request, ticket):
+            extra_context.update(self._ticket_tools(request, ticket))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _ticket_tools(self, request, ticket) -> dict:
+        actions = [
+            {
+                "name": name,
+                "label": ACTIONS[name].label,
+                "url": reverse("admin:tickets_ticket_action", args=[ticket.pk, name]),
+            }
+            for name in services.actions_for(ticket, request.user)
+        ]
+        tools = []
+        if any(request.user.has_perm(permission) for permission in NOTE_PERMISSIONS):
+            tools.append(
+                {"label": gettext("Add a note"), "url": reverse("admin:tickets_ticket_note", args=[ticket.pk])}
+            )
+        if request.user.has_perm("tickets.add_partusage") and ticket.status in PART_STATUSES:
+            tools.append(
+                {"label": gettext("Record a part"), "url": reverse("admin:tickets_ticket_part", args=[ticket.pk])}
+            )
+        return {"ticket_actions": actions, "ticket_tools": tools}
+
+    # --- custom views -------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/action/<str:action>/", view(self.action_view), name="tickets_ticket_action"),
+            path("<path:object_id>/note/", view(self.note_view), name="tickets_ticket_note"),
+            path("<path:object_id>/part/", view(self.part_view), name="tickets_ticket_part"),
+            *super().get_urls(),
+        ]
+
+    def _ticket_or_none(self, request, object_id):
+        ticket = self.get_object(request, unquote(object_id))
+        if ticket is not None and not self.has_view_permission(request, ticket):
+            raise PermissionDenied
+        return ticket
+
+    def _change_url(self, ticket) -> str:
+        return reverse("admin:tickets_ticket_change", args=[ticket.pk])
+
+    def _render_ticket_form(self, request, ticket, template: str, context: dict):
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": ticket,
+                "ticket": ticket,
+                "change_url": self._change_url(ticket),
+                "media": self.media + context.get("form", forms.Form()).media,
+                **context,
+            },
+        )
+
+    def action_view(self, request, object_id, action):
+        """The intermediate form of one action: its fields, then ``services.ticket_transition``."""
+        ticket = self._ticket_or_none(request, object_id)
+        if ticket is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        spec = ACTIONS.get(action)
+        if spec is None:
+            raise Http404(gettext("Unknown action."))
+        form_class = action_form_class(action)
+        change_url = self._change_url(ticket)
+        if request.method == "POST":
+            form = form_class(request.POST, ticket=ticket, user=request.user)
+            if form.is_valid():
+                try:
+                    ticket = services.ticket_transition(
+                        ticket=ticket, action=action, actor=request.user, data=form.service_data()
+                    )
+                except PermissionDenied:
+                    self.message_user(
+                        request,
+                        gettext("You may not do “%(action)s” on this ticket.") % {"action": spec.label},
+                        messages.ERROR,
+                    )
+                    return HttpResponseRedirect(change_url)
+                except (ActionNotAllowed, ConcurrentTransition, AlreadyAnswered):
+                    self.message_user(request, _not_possible_message(spec.label), messages.WARNING)
+                    return HttpResponseRedirect(change_url)
+                except ValidationError as error:
+                    apply_service_error(form, error)
+                else:
+                    if message := form.cleaned_data.get("customer_message", "").strip():
+                        services.ticket_staff_note(ticket=ticket, body=message, actor=request.user, public=True)
+                    self.message_user(
+                        request,
+                        gettext("%(ticket)s: “%(action)s” done.") % {"ticket": ticket.number, "action": spec.label},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(change_url)
+        else:
+            if action not in services.actions_for(ticket, request.user):
+                self.message_user(request, _not_possible_message(spec.label), messages.WARNING)
+                return HttpResponseRedirect(change_url)
+            form = form_class(ticket=ticket, user=request.user)
+        context = {
+            "title": f"{ticket.number}: {spec.label}",
+            "action_label": spec.label,
+            "form": form,
+            "parts_formset": form.parts if isinstance(form, QuoteForm) else None,
+            "entitlement": self.entitlement_summary(ticket) if action == "request_quote" else None,
+            "quote": self.quote_summary(ticket) if action in ("approve_quote", "decline_quote") else None,
+        }
+        return self._render_ticket_form(request, ticket, "admin/tickets/ticket/action_form.html", context)
+
+    def note_view(self, request, object_id):
+        ticket = self._ticket_or_none(request, object_id)
+        if ticket is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not any(request.user.has_perm(permission) for permission in NOTE_PERMISSIONS):
+            raise PermissionDenied
+        form = NoteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.ticket_staff_note(
+                    ticket=ticket,
+                    body=form.cleaned_data["body"],
+                    actor=request.user,
+                    public=form.cleaned_data["public"],
+                )
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                self.message_user(request, gettext("Note added."), messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(ticket))
+        context = {
+            "title": f"{ticket.number}: {gettext('Add a note')}",
+            "action_label": gettext("Add a note"),
+            "form": form,
+        }
+        return self._render_ticket_form(request, ticket, "admin/tickets/ticket/action_form.html", context)
+
+    def part_view(self, request, object_id):
+        ticket = self._ticket_or_none(request, object_id)
+        if ticket is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not request.user.has_perm("tickets.add_partusage"):
+            raise PermissionDenied
+        form = PartForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                usage = services.part_record(ticket=ticket, actor=request.user, **form.cleaned_data)
+            except ActionNotAllowed:
+                self.message_user(
+                    request, gettext("Parts are recorded while the ticket is being worked on."), messages.WARNING
+                )
+                return HttpResponseRedirect(self._change_url(ticket))
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                self.message_user(request, gettext("Part %(part)s recorded.") % {"part": usage}, messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(ticket))
+        label = gettext("Record a part")
+        context = {"title": f"{ticket.number}: {label}", "action_label": label, "form": form}
+        return self._render_ticket_form(request, ticket, "admin/tickets/ticket/action_form.html", context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """A new ticket is registered through ``services.ticket_create`` (clocks, number, SMS)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = TicketCreateForm(request.POST or None, admin_site=self.admin_site)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    customer = data["customer"] or customer_for_request(
+                        name=data["new_customer_name"],
+                        phone=data["new_customer_phone"],
+                        email=data["new_customer_email"],
+                    )
+                    created = services.ticket_create(
+                        customer=customer,
+                        ticket_type=data["ticket_type"],
+                        description=data["description"],
+                        channel=data["channel"],
+                        priority=data["priority"],
+                        unit=data["serial"],
+                        actor=request.user,
+                    )
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                ticket = created.ticket
+                self.log_addition(request, ticket, [{"added": {}}])
+                self.message_user(
+                    request,
+                    format_html(
+                        "{} <code>{}</code>",
+                        gettext("%(number)s registered; the customer was sent the tracking link:")
+                        % {"number": ticket.number},
+                        created.tracking_url,
+                    ),
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._change_url(ticket))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Register a service request"),
+            "form": form,
+            "media": self.media + form.media,
+            "add": True,
+            "has_view_permission": self.has_view_permission(request),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/tickets/ticket/add_form.html", context)
+
+    # --- bulk assignment ------------------------------------------------------------------------
+
+    @admin.action(description=_("Assign to a technician (dispatch)"), permissions=["dispatch"])
+    def assign_to_technician(self, request, queryset):
+        count = queryset.count()
+        if count > BULK_ASSIGN_LIMIT:
+            self.message_user(
+                request,
+                gettext("Select at most %(limit)d tickets at a time.") % {"limit": BULK_ASSIGN_LIMIT},
+                messages.ERROR,
+            )
+            return None
+        form = BulkAssignForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            self._assign(request, queryset, form.cleaned_data["technician"], form.cleaned_data["note"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Assign to a technician"),
+            "form": form,
+            "tickets": queryset.select_related("customer", "assignee"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/tickets/ticket/bulk_assign.html", context)
+
+    def _assign(self, request, queryset, technician: Technician, note: str) -> None:
+        done, failures = [], []
+        for ticket in queryset.order_by("pk"):
+            if ticket.status not in ASSIGNABLE_STATUSES:
+                failures.append(
+                    (ticket.number, gettext("only tickets being diagnosed or already dispatched can be dispatched"))
+                )
+                continue
+            try:
+                services.ticket_transition(
+                    ticket=ticket,
+                    action="dispatch",
+                    actor=request.user,
+                    data={"technician": technician.user.username, "note": note},
+                )
+            except PermissionDenied:
+                failures.append((ticket.number, gettext("you may not dispatch it")))
+            except (ActionNotAllowed, ConcurrentTransition):
+                failures.append((ticket.number, gettext("it changed meanwhile")))
+            except ValidationError as error:
+                failures.append((ticket.number, "; ".join(error.messages)))
+            else:
+                done.append(ticket.number)
+        if done:
+            self.message_user(
+                request,
+                gettext("Dispatched to %(technician)s: %(tickets)s.")
+                % {"technician": technician, "tickets": ", ".join(done)},
+                messages.SUCCESS,
+            )
+        for number, reason in failures:
+            self.message_user(
+                request,
+                gettext("%(ticket)s not assigned: %(reason)s.") % {"ticket": number, "reason": reason},
+                messages.WARNING,
+            )
+
+
+# Timeline entries that are not actions of ACTIONS.
+_EVENT_LABELS = {
+    "create": _("Registered"),
+    "customer_message": _("Message from the customer"),
+    "note": _("Note"),
+    "rate": _("Survey answered"),
+    "standby_lent": _("Standby unit lent"),
+    "standby_returned": _("Standby unit returned"),
+}
+
+
+def _status_label(value: str) -> str:
+    try:
+        return str(Status(value).label)
+    except ValueError:
+        return value or ""
+
+
+def _not_possible_message(label) -> str:
+    return gettext(
+        "“%(action)s” is not possible now: the ticket may have changed meanwhile. Check its status and try again."
+    ) % {"action": label}
+
+
+def _charge_label(value) -> str:
+    try:
+        return str(Charge(value).label)
+    except ValueError:
+        return str(value or "—")
+
+
+def _clock_label(item: SlaClock) -> str:
+    try:
+        return str(ClockName(item.name).label)
+    except ValueError:
+        return item.name
+
+
+# --- SLA matrix, technicians, standby units ---------------------------------------------------
+
+
+def _hours(minutes) -> str:
+    if minutes is None:
+        return "—"
+    if minutes % (24 * 60) == 0:
+        return gettext("%(days)d d") % {"days": minutes // (24 * 60)}
+    if minutes % 60 == 0:
+        return gettext("%(hours)d h") % {"hours": minutes // 60}
+    return gettext("%(minutes)d min") % {"minutes": minutes}
+
+
+LADDER_RUNGS = ("assignee", "agent", "supervisor", "manager", "executive")
+
+
+class SlaPolicyForm(forms.ModelForm):
+    class Meta:
+        model = SlaPolicy
+        fields = [
+            "ticket_type",
+            "priority",
+            "customer_tier",
+            "first_response_minutes",
+            "on_site_minutes",
+            "resolution_minutes",
+            "calendar",
+            "thresholds",
+            "escalation_ladder",
+        ]
+        help_texts = {
+            "customer_tier": _("Empty: every tier without a row of its own."),
+            "thresholds": _("Percentages of the allowed time that warn, e.g. [50, 75, 90]."),
+            "escalation_ladder": _('Who hears of each breach, in order, e.g. ["assignee", "supervisor", "manager"].'),
+        }
+
+    def clean_thresholds(self):
+        value = self.cleaned_data["thresholds"]
+        if not isinstance(value, list) or not all(isinstance(item, int) and 0 < item < 100 for item in value):
+            raise ValidationError(_("Give a list of whole percentages between 1 and 99."))
+        return sorted(set(value))
+
+    def clean_escalation_ladder(self):
+        value = self.cleaned_data["escalation_ladder"]
+        if not isinstance(value, list) or not value or not all(item in LADDER_RUNGS for item in value):
+            raise ValidationError(_("Give a list of rungs from: %(rungs)s.") % {"rungs": ", ".join(LADDER_RUNGS)})
+        return value
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """The SLA matrix (type × priority × customer tier). Changes apply to tickets created afterwards."""
+
+    form = SlaPolicyForm
+    list_display = [
+        "ticket_type",
+        "priority",
+        "tier",
+        "first_response",
+        "on_site",
+        "resolution",
+        "calendar",
+        "thresholds",
+    ]
+    list_display_links = ["ticket_type", "priority"]
+    list_filter = ["ticket_type", "priority", "customer_tier", "calendar"]
+    list_select_related = ["calendar"]
+    ordering = ["ticket_type", "priority", "customer_tier"]
+
+    @admin.display(description=_("customer tier"), ordering="customer_tier")
+    def tier(self, policy):
+        return policy.customer_tier or gettext("every tier")
+
+    @admin.display(description=_("first response"), ordering="first_response_minutes")
+    def first_response(self, policy):
+        return _hours(policy.first_response_minutes)
+
+    @admin.display(description=_("on site / restore"), ordering="on_site_minutes")
+    def on_site(self, policy):
+        return _hours(policy.on_site_minutes)
+
+    @admin.display(description=_("resolution"), ordering="resolution_minutes")
+    def resolution(self, policy):
+        return _hours(policy.resolution_minutes)
+
+
+class TechnicianForm(forms.ModelForm):
+    class Meta:
+        model = Technician
+        fields = [
+            "user",
+            "region",
+            "skills",
+            "knowledge_score",
+            "skill_score",
+            "behaviour_score",
+            "certified_on",
+            "is_active",
+        ]
+        widgets = {"skills": forms.CheckboxSelectMultiple}
+
+
+@admin.register(Technician)
+class TechnicianAdmin(admin.ModelAdmin):
+    form = TechnicianForm
+    list_display = [
+        "__str__",
+        "certified",
+        "region",
+        "skill_list",
+        "open_tickets",
+        "knowledge_score",
+        "skill_score",
+        "behaviour_score",
+        "certified_on",
+        "is_active",
+    ]
+    list_filter = ["is_active", "region", "skills"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    readonly_fields = ["certification"]
+    fieldsets = [
+        (None, {"fields": ["user", "region", "skills", "is_active"]}),
+        (
+            _("Training and certification"),
+            {
+                "fields": ["knowledge_score", "skill_score", "behaviour_score", "certified_on", "certification"],
+                "description": _(
+                    "Only a technician who passed all three lines (knowledge 60, skill 70, behaviour 80) "
+                    "and has a certification date can be dispatched."
+                ),
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user", "region")
+            .prefetch_related("skills")
+            .annotate(
+                open_ticket_count=Count(
+                    "user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=OPEN_STATUSES)
+                )
+            )
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            # People in the technician role, and whoever already has a profile (so it stays valid).
+            users = get_user_model().objects.filter(is_active=True)
+            kwargs["queryset"] = (
+                users.filter(Q(groups__name=TECHNICIAN) | Q(technician__isnull=False)).distinct().order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("skills"))
+    def skill_list(self, technician):
+        return ", ".join(str(skill) for skill in technician.skills.all()) or "—"
+
+    @admin.display(description=_("certified"), boolean=True)
+    def certified(self, technician):
+        return technician.is_certified
+
+    @admin.display(description=_("open tickets"), ordering="open_ticket_count")
+    def open_tickets(self, technician):
+        return technician.open_ticket_count
+
+    @admin.display(description=_("certification"))
+    def certification(self, technician):
+        if technician.pk is None:
+            return "—"
+        if technician.is_certified:
+            return gettext("Certified: may be dispatched.")
+        return gettext("Not certified: cannot be dispatched until all three pass lines are met and a date is set.")
+
+
+@admin.register(StandbyUnit)
+class StandbyUnitAdmin(admin.ModelAdmin):
+    """Same-model units lent when a critical repair takes longer than 4 h (002 §11)."""
+
+    list_display = ["serial", "product_model", "region", "is_available", "current_loan"]
+    list_filter = ["is_available", "region", "product_model"]
+    list_select_related = ["product_model", "region"]
+    search_fields = ["serial"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Availability follows the loans (services.standby_lend / standby_return).
+        return ["is_available"]
+
+    @admin.display(description=_("lent on ticket"))
+    def current_loan(self, unit):
+        if unit.is_available:
+            return "—"
+        loan = unit.loans.filter(returned_at__isnull=True).select_related("ticket").first()
+        return loan.ticket.number if loan else "—"
+
+
+class LoanStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("out", _("Lent out")), ("returned", _("Returned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "out":
+            return queryset.filter(returned_at__isnull=True)
+        if self.value() == "returned":
+            return queryset.filter(returned_at__isnull=False)
+        return queryset
+
+
+@admin.register(StandbyLoan)
+class StandbyLoanAdmin(admin.ModelAdmin):
+    list_display = ["standby_unit", "ticket", "lent_at", "lent_by", "returned_at"]
+    list_filter = [LoanStateFilter]
+    list_select_related = ["standby_unit", "ticket", "lent_by"]
+    search_fields = ["standby_unit__serial", "ticket__number"]
+    actions = ["mark_returned"]
+    readonly_fields = ["standby_unit", "ticket", "lent_at", "lent_by", "returned_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_return_permission(self, request):
+        return request.user.has_perm("tickets.change_standbyloan")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StandbyLendForm(request.POST or None, admin_site=self.admin_site)
+        if request.method == "POST" and form.is_valid():
+            try:
+                loan = services.standby_lend(
+                    ticket=form.cleaned_data["ticket"],
+                    standby_unit=form.cleaned_data["standby_unit"],
+                    actor=request.user,
+                )
+            except ActionNotAllowed:
+                form.add_error("standby_unit", gettext("This standby unit is already lent."))
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                self.log_addition(request, loan, [{"added": {}}])
+                self.message_user(request, gettext("Standby unit %(loan)s lent.") % {"loan": loan}, messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:tickets_standbyloan_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Lend a standby unit"),
+            "form": form,
+            "media": self.media + form.media,
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, "admin/tickets/simple_form.html", context)
+
+    @admin.action(description=_("Mark as returned"), permissions=["return"])
+    def mark_returned(self, request, queryset):
+        returned = 0
+        for loan in queryset.filter(returned_at__isnull=True):
+            try:
+                services.standby_return(loan=loan, actor=request.user)
+            except ActionNotAllowed:
+                continue
+            returned += 1
+        self.message_user(
+            request, gettext("%(count)d loan(s) marked returned.") % {"count": returned}, messages.SUCCESS
+        )
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    """Return-visit surveys (read-only: customers answer through the tracking link)."""
+
+    list_display = ["ticket", "cycle", "sent_at", "score", "answered_at", "comment_start"]
+    list_filter = ["score", ("answered_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["ticket"]
+    search_fields = ["ticket__number"]
+    date_hierarchy = "sent_at"
+    readonly_fields = ["ticket", "cycle", "sent_at", "score", "comment", "answered_at", "answered_by_agent"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("comment"))
+    def comment_start(self, survey):
+        return (survey.comment[:60] + "…") if len(survey.comment) > 60 else survey.comment
+
+
+class FollowUpStateFilter(admin.SimpleListFilter):
+    """Open follow-ups by default: the list is a to-do list."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Open")), ("mine", _("Open, for me")), ("done", _("Done")), ("all", _("All"))]
+
+    def _value(self):
+        return self.value() or "open"
+
+    def queryset(self, request, queryset):
+        value = self._value()
+        if value == "open":
+            return queryset.filter(done_at__isnull=True)
+        if value == "mine":
+            roles = list(request.user.groups.values_list("name", flat=True))
+            mine = Q(assignee=request.user) | Q(assignee__isnull=True, assigned_role__in=roles)
+            return queryset.filter(mine, done_at__isnull=True)
+        if value == "done":
+            return queryset.filter(done_at__isnull=False)
+        return queryset
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self._value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["kind", "ticket", "assigned_role", "assignee", "due_at", "created_at", "done_at", "complete_link"]
+    list_filter = [FollowUpStateFilter, "kind", "assigned_role"]
+    list_select_related = ["ticket", "assignee"]
+    search_fields = ["ticket__number"]
+    readonly_fields = [
+        "ticket",
+        "kind",
+        "assigned_role",
+        "assignee",
+        "due_at",
+        "created_at",
+        "done_at",
+        "done_by",
+        "note",
+        "explanation",
+        "remedy",
+    ]
+    change_form_template = "admin/tickets/followup/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _may_complete(self, request) -> bool:
+        return request.user.has_perm("tickets.change_followup")
+
+    @admin.display(description=_("done?"))
+    def complete_link(self, follow_up):
+        if follow_up.done_at:
+            return "✓"
+        url = reverse("admin:tickets_followup_complete", args=[follow_up.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Mark done"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/complete/",
+                self.admin_site.admin_view(self.complete_view),
+                name="tickets_followup_complete",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "may_complete": self._may_complete(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def complete_view(self, request, object_id):
+        follow_up = self.get_object(request, unquote(object_id))
+        if follow_up is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self._may_complete(request):
+            raise PermissionDenied
+        changelist = reverse("admin:tickets_followup_changelist")
+        if follow_up.done_at:
+            self.message_user(request, gettext("This follow-up is already done."), messages.INFO)
+            return HttpResponseRedirect(changelist)
+        form = FollowUpCompleteForm(request.POST or None, follow_up=follow_up)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.follow_up_complete(follow_up=follow_up, actor=request.user, **form.cleaned_data)
+            except ActionNotAllowed:
+                self.message_user(request, gettext("This follow-up is already done."), messages.INFO)
+                return HttpResponseRedirect(changelist)
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                self.message_user(request, gettext("Follow-up done."), messages.SUCCESS)
+                return HttpResponseRedirect(changelist)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": follow_up,
+            "title": f"{follow_up.get_kind_display()} — {follow_up.ticket}",
+            "form": form,
+            "media": self.media + form.media,
+            "ticket_url": reverse("admin:tickets_ticket_change", args=[follow_up.ticket_id]),
+            "is_breach_report": follow_up.kind == FollowUpKind.BREACH_REPORT,
+        }
+        return TemplateResponse(request, "admin/tickets/followup/complete_form.html", context)

@@ -1,0 +1,396 @@
+"""Shapes of the staff tickets API: the ticket as CONTRACT.md §4 describes it, and checks on input."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from aftersales.core.api.serializers import SlaClockSerializer
+from aftersales.core.privacy import can_see_contact, mask_address, mask_phone
+from aftersales.core.services import clean_phone
+
+from .. import selectors, services
+from ..choices import OPEN_STATUSES, Channel, Priority, Status, TicketType
+from ..models import PartUsage, Ticket, TicketEvent
+from ..selectors import Queue
+
+MAX_TEXT = 5000
+# The largest value a PostgreSQL bigint primary key holds; larger ids are simply not found.
+MAX_ID = 2**63 - 1
+
+
+def mask_email(email: str) -> str:
+    """``z***@example.com``: enough for the customer to recognise, not enough to write to."""
+    if not email or "@" not in email:
+        return ""
+    local, domain = email.rsplit("@", 1)
+    return f"{local[:1]}***@{domain}"
+
+
+# --- the ticket -----------------------------------------------------------------------------
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="ticket_type", read_only=True)
+    type_label = serializers.CharField(source="get_ticket_type_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    customer = serializers.SerializerMethodField()
+    serial = serializers.CharField(source="unit.serial", read_only=True, default=None)
+    product_model = serializers.SerializerMethodField()
+    region = serializers.CharField(source="region.code", read_only=True, default=None)
+    assignee = serializers.CharField(source="assignee.username", read_only=True, default=None)
+    actions = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
+    entitlement = serializers.SerializerMethodField()
+    quote = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "number",
+            "type",
+            "type_label",
+            "channel",
+            "priority",
+            "status",
+            "status_label",
+            "created_at",
+            "updated_at",
+            "customer",
+            "serial",
+            "product_model",
+            "region",
+            "assignee",
+            "description",
+            "actions",
+            "sla",
+            "escalation_level",
+            "entitlement",
+            "quote",
+            "fault_cause",
+            "diagnosis",
+            "appointment_at",
+            "resolution",
+            "functional_test",
+            "first_visit_fixed",
+            "visits",
+            "labour_hours",
+            "travel_km",
+            "acknowledged_at",
+            "resolved_at",
+            "closed_at",
+            "cancelled_at",
+            "reopened_count",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "phone": {"type": "string", "description": "masked unless the user may see contact details"},
+                "email": {"type": "string"},
+                "address": {"type": "string"},
+                "tier": {"type": "string"},
+                "region": {"type": "string", "nullable": True},
+            },
+        }
+    )
+    def get_customer(self, ticket: Ticket) -> dict:
+        customer = ticket.customer
+        data = {
+            "id": customer.pk,
+            "name": customer.name,
+            "phone": customer.phone,
+            "email": customer.email,
+            "address": customer.address,
+            "tier": customer.tier,
+            "region": customer.region.code if customer.region_id else None,
+        }
+        # Contact details only for the roles that call or visit customers (004 §4.3).
+        if not can_see_contact(self.context["request"].user):
+            data.update(
+                phone=mask_phone(customer.phone),
+                email=mask_email(customer.email),
+                address=mask_address(customer.address),
+            )
+        return data
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_product_model(self, ticket: Ticket) -> dict | None:
+        if not ticket.unit_id:
+            return None
+        model = ticket.unit.product_model
+        return {"code": model.code, "name": model.name, "category": model.category.code}
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, ticket: Ticket) -> list[str]:
+        return services.actions_for(ticket, self.context["request"].user)
+
+    @extend_schema_field(SlaClockSerializer(many=True))
+    def get_sla(self, ticket: Ticket) -> list[dict]:
+        return SlaClockSerializer(selectors.ticket_sla_clocks(ticket), many=True, context=self.context).data
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_entitlement(self, ticket: Ticket) -> dict | None:
+        """The decision stored at diagnosis (kept as decided, even if the policy changed since)."""
+        decision = ticket.entitlement
+        if decision is None:
+            return None
+        outputs = decision.outputs
+        reasons = outputs.get("reasons", [])
+        if translation.get_language() == "zh-hans":
+            reasons = outputs.get("reasons_zh_hans", reasons)
+        return {
+            "in_warranty": decision.in_warranty,
+            "basis": outputs.get("basis"),
+            "expires_on": outputs.get("expires_on"),
+            "covered": outputs.get("covered", {}),
+            "charges": outputs.get("charges", {}),
+            "needs_quote": outputs.get("needs_quote", False),
+            "return_eligible": outputs.get("return_eligible", False),
+            "exchange_eligible": outputs.get("exchange_eligible", False),
+            "reasons": reasons,
+            "policy_version": decision.policy_version,
+            "decided_at": serializers.DateTimeField().to_representation(decision.decided_at),
+        }
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_quote(self, ticket: Ticket) -> dict | None:
+        quote = ticket.quote
+        if quote is None:
+            return None
+        return {
+            "status": quote.status,
+            "labour_amount": str(quote.labour_amount),
+            "travel_amount": str(quote.travel_amount),
+            "parts_amount": str(quote.parts_amount),
+            "total": str(quote.total),
+            "created_at": serializers.DateTimeField().to_representation(quote.created_at),
+            "responded_at": quote.responded_at and serializers.DateTimeField().to_representation(quote.responded_at),
+        }
+
+
+class PartUsageSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = PartUsage
+        fields = [
+            "id",
+            "part_number",
+            "description",
+            "quantity",
+            "unit_cost",
+            "replacement_serial",
+            "paid_by_customer",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
+class TicketDetailSerializer(TicketSerializer):
+    parts = PartUsageSerializer(many=True, read_only=True)
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "parts"]
+        read_only_fields = fields
+
+
+class TicketCreatedSerializer(TicketDetailSerializer):
+    """The new ticket, plus the customer's link (shown once: only the token's hash is stored)."""
+
+    tracking_url = serializers.CharField(read_only=True)
+
+    class Meta(TicketDetailSerializer.Meta):
+        fields = [*TicketDetailSerializer.Meta.fields, "tracking_url"]
+        read_only_fields = fields
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    at = serializers.DateTimeField(source="created_at", read_only=True)
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "at", "action", "from_status", "to_status", "actor", "by_customer", "public", "note", "data"]
+        read_only_fields = fields
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+_OFFSET_AFTER_SPACE = re.compile(r" (\d{2}:?\d{2})$")
+
+
+class StatusListField(serializers.Field):
+    """``status=new`` or ``status=new,acknowledged``; ``open`` stands for every open status."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        values = [value.strip() for value in data.split(",") if value.strip()]
+        statuses: list[str] = []
+        for value in values:
+            if value == "open":
+                statuses.extend(sorted(OPEN_STATUSES))
+            elif value in Status.values:
+                statuses.append(value)
+            else:
+                raise serializers.ValidationError(_("Unknown status %(value)r.") % {"value": value[:40]})
+        return statuses
+
+    default_error_messages = {"invalid": _("Give statuses separated by commas.")}
+
+
+class TicketFilterSerializer(serializers.Serializer):
+    status = StatusListField(required=False)
+    type = serializers.ChoiceField(choices=TicketType.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    assignee = serializers.CharField(max_length=150, required=False)
+    breached = serializers.BooleanField(required=False, allow_null=True, default=None)
+    due_before = serializers.DateTimeField(required=False)
+    search = serializers.CharField(max_length=100, required=False)
+    queue = serializers.ChoiceField(choices=Queue.CHOICES, required=False)
+
+    def to_internal_value(self, data):
+        data = {key: value for key, value in data.items() if value != ""}
+        # An unencoded "+08:00" in a query string arrives as " 08:00"; read it as meant.
+        if isinstance(data.get("due_before"), str):
+            data["due_before"] = _OFFSET_AFTER_SPACE.sub(r"+\1", data["due_before"].strip())
+        return super().to_internal_value(data)
+
+    def selector_kwargs(self) -> dict:
+        data = self.validated_data
+        return {
+            "statuses": data.get("status", []),
+            "ticket_type": data.get("type", ""),
+            "priority": data.get("priority", ""),
+            "assignee": data.get("assignee", ""),
+            "breached": data.get("breached"),
+            "due_before": data.get("due_before"),
+            "search": data.get("search", ""),
+            "queue": data.get("queue", ""),
+        }
+
+
+# --- input --------------------------------------------------------------------------------------
+
+
+class NewCustomerSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    phone = serializers.CharField(max_length=50)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+
+    def validate_phone(self, value: str) -> str:
+        try:
+            return clean_phone(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "description": "an existing customer's id"},
+            {
+                "type": "object",
+                "description": "found by normalised phone number, else registered",
+                "properties": {"name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}},
+                "required": ["name", "phone"],
+            },
+        ]
+    }
+)
+class CustomerRefField(serializers.Field):
+    """``"customer": 42`` (an existing customer) or ``{"name", "phone", "email"?}`` (found by phone, or new)."""
+
+    default_error_messages = {
+        "invalid": _("Give a customer id or an object with name and phone."),
+        "unknown": _("No customer with this id."),
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int) or (isinstance(data, str) and data.isascii() and data.isdigit()):
+            customer_id = int(data)
+            if not 1 <= customer_id <= MAX_ID:
+                self.fail("unknown")
+            return {"id": customer_id}
+        if isinstance(data, dict):
+            nested = NewCustomerSerializer(data=data)
+            if not nested.is_valid():
+                raise serializers.ValidationError(nested.errors)
+            return {"new": nested.validated_data}
+        self.fail("invalid")
+
+    def to_representation(self, value):  # pragma: no cover - input only
+        return value
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=TicketType.choices)
+    customer = CustomerRefField()
+    serial = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=MAX_TEXT)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
+
+
+class TransitionSerializer(serializers.Serializer):
+    """Only ``action`` is checked here; the action's own fields are checked by ``tickets.actions``."""
+
+    action = serializers.CharField(max_length=40)
+    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+
+
+class NoteCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=MAX_TEXT)
+    public = serializers.BooleanField(default=False, help_text="shown on the customer's tracking page")
+
+
+class PartCreateSerializer(serializers.Serializer):
+    part_number = serializers.CharField(max_length=64)
+    description = serializers.CharField(max_length=200)
+    quantity = serializers.IntegerField(min_value=1, max_value=1000)
+    unit_cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    replacement_serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+# --- dispatch suggestions -------------------------------------------------------------------------
+
+
+class DispatchTechnicianSerializer(serializers.Serializer):
+    username = serializers.CharField(source="technician.user.username")
+    name = serializers.SerializerMethodField()
+    region = serializers.CharField(source="technician.region.code", default=None)
+    skills = serializers.SerializerMethodField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+    def get_name(self, row) -> str:
+        return row.technician.user.get_full_name() or row.technician.user.username
+
+    def get_skills(self, row) -> list[str]:
+        return [skill.code for skill in row.technician.skills.all()]
+
+
+class DispatchCandidateSerializer(DispatchTechnicianSerializer):
+    skill_match = serializers.BooleanField(allow_null=True)
+    same_region = serializers.BooleanField(allow_null=True)
+    open_tickets = serializers.IntegerField()
+    is_current_assignee = serializers.BooleanField()
+
+
+class DispatchSuggestionSerializer(serializers.Serializer):
+    dispatchable = serializers.BooleanField(help_text="the ticket's state allows dispatching now")
+    candidates = DispatchCandidateSerializer(many=True)
+    excluded = DispatchTechnicianSerializer(many=True, help_text="not certified: cannot be dispatched")

@@ -1,0 +1,259 @@
+"""Staff endpoints of the tickets app under ``/api/v1/tickets/`` (CONTRACT.md §4).
+
+Thin on purpose: serializers check the input, ``services`` write (and refuse: 403/409 through
+``common.service_errors``), ``selectors`` read. Who sees which ticket is ``selectors.tickets_visible_to``:
+a technician asking for someone else's ticket gets 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from aftersales.core import services as core_services
+from aftersales.core.api.parsers import SafeJSONParser
+from aftersales.core.models import Customer
+from warranty.selectors import unit_by_serial
+
+from .. import selectors, services
+from ..models import Ticket
+from .common import reject_nul, service_errors
+from .serializers import (
+    DispatchSuggestionSerializer,
+    NoteCreateSerializer,
+    PartCreateSerializer,
+    PartUsageSerializer,
+    TicketCreatedSerializer,
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketEventSerializer,
+    TicketFilterSerializer,
+    TicketSerializer,
+    TransitionSerializer,
+)
+
+VIEW = "tickets.view_ticket"
+# An internal note is part of working the ticket; a note the customer reads is part of keeping them
+# informed, which is the service desk's job (agents and supervisors), not the technician's.
+NOTE_PERMISSIONS = ("tickets.respond_ticket", "tickets.work_ticket", "tickets.diagnose_ticket")
+PUBLIC_NOTE_PERMISSION = "tickets.respond_ticket"
+
+
+class ActionPermissions(BasePermission):
+    """Every permission the viewset names for the action (``view_ticket`` where it names none)."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        perms = view.action_permissions.get(view.action, (VIEW,))
+        return bool(user and user.is_authenticated and user.has_perms(perms))
+
+
+_FILTER_PARAMETERS = [
+    OpenApiParameter("status", str, description="a status, several separated by commas, or `open`"),
+    OpenApiParameter("type", str, description="request type"),
+    OpenApiParameter("priority", str),
+    OpenApiParameter("assignee", str, description="the assigned technician's username"),
+    OpenApiParameter("breached", bool, description="`true`: a clock of the ticket recorded a breach"),
+    OpenApiParameter(
+        "due_before", OpenApiTypes.DATETIME, description="a running clock is due before this ISO-8601 time"
+    ),
+    OpenApiParameter("search", str, description="ticket number, unit serial, or customer phone (contact roles)"),
+    OpenApiParameter("queue", str, enum=["mine", "unassigned"]),
+]
+
+
+class TicketViewSet(viewsets.GenericViewSet):
+    parser_classes = [SafeJSONParser]  # JSON only: form bodies are not part of this API
+    serializer_class = TicketSerializer
+    permission_classes = [ActionPermissions]
+    lookup_field = "number"
+    lookup_value_regex = r"[A-Za-z0-9-]{1,20}"
+    action_permissions = {
+        "create": (VIEW, "tickets.add_ticket"),
+        "events": (VIEW, "tickets.view_ticketevent"),
+        "parts": (VIEW, "tickets.add_partusage"),
+        "dispatch_candidates": (VIEW, "tickets.dispatch_ticket", "tickets.view_technician"),
+    }
+
+    def get_queryset(self):
+        return selectors.ticket_list_for_staff(user=self.request.user)
+
+    def get_object(self) -> Ticket:
+        ticket = selectors.ticket_for_staff(user=self.request.user, number=self.kwargs["number"])
+        if ticket is None:
+            raise NotFound()
+        return ticket
+
+    def _fresh(self, ticket: Ticket) -> Ticket:
+        """The ticket re-read after a write, with everything the representation needs."""
+        return selectors.ticket_for_staff(user=self.request.user, number=ticket.number) or ticket
+
+    def _detail(self, ticket: Ticket) -> Response:
+        return Response(TicketDetailSerializer(ticket, context=self.get_serializer_context()).data)
+
+    # --- list, retrieve, create ------------------------------------------------------------
+
+    @extend_schema(parameters=_FILTER_PARAMETERS, summary="List the tickets this user may see")
+    def list(self, request):
+        filters = TicketFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        tickets = selectors.ticket_list_for_staff(user=request.user, **filters.selector_kwargs())
+        page = self.paginate_queryset(tickets)
+        selectors.tickets_attach_sla(page)
+        return self.get_paginated_response(
+            TicketSerializer(page, many=True, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(responses={200: TicketDetailSerializer}, summary="One ticket")
+    def retrieve(self, request, number: str):
+        return self._detail(self.get_object())
+
+    @extend_schema(
+        request=TicketCreateSerializer,
+        responses={201: TicketCreatedSerializer, 400: OpenApiResponse(description="invalid input")},
+        summary="Register a request for a customer (phone, letter, walk-in …)",
+    )
+    def create(self, request):
+        serializer = TicketCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic(), service_errors():
+            customer = self._customer(data["customer"])
+            unit = None
+            if serial := data.get("serial", "").strip():
+                unit = unit_by_serial(serial)
+                if unit is None:
+                    # Staff can register the unit first (or leave the serial out and note it).
+                    raise ValidationError({"serial": [_("No registered unit with this serial number.")]})
+            created = services.ticket_create(
+                customer=customer,
+                ticket_type=data["type"],
+                description=data["description"],
+                channel=data["channel"],
+                priority=data["priority"],
+                unit=unit,
+                actor=request.user,
+            )
+        ticket = self._fresh(created.ticket)
+        ticket.tracking_url = created.tracking_url
+        body = TicketCreatedSerializer(ticket, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": f"{request.path}{ticket.number}/"})
+
+    def _customer(self, reference: dict) -> Customer:
+        if "id" in reference:
+            customer = Customer.objects.filter(pk=reference["id"]).first()
+            if customer is None:
+                raise ValidationError({"customer": [_("No customer with this id.")]})
+            return customer
+        new = reference["new"]
+        existing = selectors.customer_by_phone(new["phone"])
+        if existing is not None:
+            return existing
+        if not self.request.user.has_perm("core.add_customer"):
+            raise PermissionDenied(_("You may not register new customers."))
+        return core_services.customer_create(name=new["name"], phone=new["phone"], email=new.get("email", ""))
+
+    # --- actions on one ticket ---------------------------------------------------------------
+
+    @extend_schema(
+        request=inline_serializer(
+            "TicketTransitionRequest",
+            {
+                "action": serializers.CharField(),
+                "note": serializers.CharField(required=False),
+            },
+        ),
+        responses={
+            200: TicketDetailSerializer,
+            400: OpenApiResponse(description="unknown action or invalid fields"),
+            403: OpenApiResponse(description="this user may not perform the action"),
+            409: OpenApiResponse(description="not allowed in the current state, or the ticket changed meanwhile"),
+        },
+        summary="Perform an action (acknowledge, diagnose, dispatch …) with its fields",
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, number: str):
+        ticket = self.get_object()
+        body = TransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = reject_nul(dict(request.data))
+        if "note" in body.validated_data:
+            data["note"] = body.validated_data["note"]
+        with service_errors():
+            ticket = services.ticket_transition(
+                ticket=ticket, action=body.validated_data["action"], actor=request.user, data=data
+            )
+        return self._detail(self._fresh(ticket))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int)],
+        responses={200: TicketEventSerializer(many=True)},
+        summary="The ticket's timeline, internal notes included",
+    )
+    @action(detail=True, methods=["get"])
+    def events(self, request, number: str):
+        ticket = self.get_object()
+        page = self.paginate_queryset(selectors.ticket_events(ticket=ticket))
+        return self.get_paginated_response(TicketEventSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=NoteCreateSerializer,
+        responses={201: TicketEventSerializer},
+        summary="Add a note: internal, or public (shown on the customer's tracking page)",
+    )
+    @action(detail=True, methods=["post"])
+    def notes(self, request, number: str):
+        user = request.user
+        if not any(user.has_perm(permission) for permission in NOTE_PERMISSIONS):
+            raise PermissionDenied(_("You may not add notes to tickets."))
+        ticket = self.get_object()
+        serializer = NoteCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        public = serializer.validated_data["public"]
+        if public and not user.has_perm(PUBLIC_NOTE_PERMISSION):
+            raise PermissionDenied(_("Only the service desk writes to the customer."))
+        with service_errors():
+            event = services.ticket_staff_note(
+                ticket=ticket, body=serializer.validated_data["body"], actor=user, public=public
+            )
+        return Response(TicketEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=PartCreateSerializer,
+        responses={201: PartUsageSerializer, 409: OpenApiResponse(description="the ticket is not being worked on")},
+        summary="Record a part used (who pays follows the stored entitlement)",
+    )
+    @action(detail=True, methods=["post"])
+    def parts(self, request, number: str):
+        ticket = self.get_object()
+        serializer = PartCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            usage = services.part_record(ticket=ticket, actor=request.user, **serializer.validated_data)
+        return Response(PartUsageSerializer(usage).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={200: DispatchSuggestionSerializer},
+        summary="Technicians who could take the ticket, best first, with the reasons",
+    )
+    @action(detail=True, methods=["get"], url_path="dispatch-candidates")
+    def dispatch_candidates(self, request, number: str):
+        ticket = self.get_object()
+        suggestion = selectors.dispatch_candidates(ticket)
+        return Response(
+            DispatchSuggestionSerializer(
+                {
+                    "dispatchable": can_proceed(ticket.dispatch),
+                    "candidates": suggestion.candidates,
+                    "excluded": suggestion.excluded,
+                }
+            ).data
+        )

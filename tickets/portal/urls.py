@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tickets_portal"
+
+urlpatterns = [
+    path("request/", views.request_create, name="request"),
+    path("request/thanks/", views.request_thanks, name="request-thanks"),
+    path("track/<str:token>/", views.track, name="track"),
+]

@@ -1,0 +1,456 @@
+"""Reads of the tickets app for screens and the API, at a fixed number of queries per page.
+
+Who sees which tickets lives here too (``tickets_visible_to``), so the API, the admin and the
+portal apply one rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from aftersales.core.models import Customer, SlaClock
+from aftersales.core.privacy import can_see_contact
+from aftersales.core.roles import AGENT, SUPERVISOR, TECHNICIAN
+from aftersales.core.services import normalize_phone
+from warranty.choices import QuoteStatus
+
+from .actions import ACTIONS, REOPEN_WINDOW
+from .choices import OPEN_STATUSES, ClockName, Status
+from .models import Technician, Ticket, TicketEvent
+
+# --- who sees which tickets -------------------------------------------------------------------
+
+# Handling the queue (answering, dispatching) needs the whole queue; so does watching it without
+# working on it (managers, emergency coordinators). Someone who works tickets but neither answers
+# nor dispatches them — a technician — sees only the tickets assigned to them (least privilege).
+_QUEUE_PERMISSIONS = ("tickets.respond_ticket", "tickets.dispatch_ticket")
+
+
+def sees_all_tickets(user) -> bool:
+    if not (user and user.is_active and user.has_perm("tickets.view_ticket")):
+        return False
+    if user.is_superuser or any(user.has_perm(permission) for permission in _QUEUE_PERMISSIONS):
+        return True
+    return not user.has_perm("tickets.work_ticket")
+
+
+def tickets_visible_to(user) -> QuerySet[Ticket]:
+    """Every ticket for queue roles, none without ``view_ticket``; technicians see their own tickets
+    and the unassigned ones waiting for a diagnosis (they diagnose before a visit is dispatched)."""
+    tickets = Ticket.objects.all()
+    if not (user and user.is_active and user.has_perm("tickets.view_ticket")):
+        return tickets.none()
+    if sees_all_tickets(user):
+        return tickets
+    diagnosis_pool = Q(assignee__isnull=True, status__in=[Status.ACKNOWLEDGED, Status.DIAGNOSING])
+    return tickets.filter(Q(assignee=user) | diagnosis_pool)
+
+
+# --- the staff list ---------------------------------------------------------------------------
+
+
+class Queue:
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    CHOICES = (MINE, UNASSIGNED)
+
+
+def _ticket_clocks() -> QuerySet[SlaClock]:
+    return SlaClock.objects.filter(content_type=ContentType.objects.get_for_model(Ticket), object_id=OuterRef("pk"))
+
+
+def ticket_list_for_staff(
+    *,
+    user,
+    statuses: Sequence[str] = (),
+    ticket_type: str = "",
+    priority: str = "",
+    assignee: str = "",
+    breached: bool | None = None,
+    due_before: datetime | None = None,
+    search: str = "",
+    queue: str = "",
+) -> QuerySet[Ticket]:
+    """The tickets this user may see, filtered as CONTRACT.md §4 lists, newest first.
+
+    ``breached``: a clock of the ticket (any cycle) recorded a breach. ``due_before``: a clock that
+    is still counting (running or already breached, not paused — a paused clock's due time moves
+    when it resumes) is due before that moment. ``search`` matches the ticket number, the unit's
+    serial and — only for staff allowed to see contact details — the customer's phone number.
+    Call ``tickets_attach_sla`` on the page to fill ``sla_clocks`` with one more query.
+    """
+    tickets = tickets_visible_to(user).select_related(
+        "customer__region",
+        "unit__product_model__category",
+        "assignee",
+        "region",
+        "entitlement",
+        "quote",
+    )
+    if statuses:
+        tickets = tickets.filter(status__in=list(statuses))
+    if ticket_type:
+        tickets = tickets.filter(ticket_type=ticket_type)
+    if priority:
+        tickets = tickets.filter(priority=priority)
+    if assignee:
+        tickets = tickets.filter(assignee__username=assignee)
+    if queue == Queue.MINE:
+        tickets = tickets.filter(assignee=user)
+    elif queue == Queue.UNASSIGNED:
+        tickets = tickets.filter(assignee__isnull=True)
+    if breached is not None:
+        has_breach = Exists(_ticket_clocks().filter(breached_at__isnull=False))
+        tickets = tickets.filter(has_breach if breached else ~has_breach)
+    if due_before is not None:
+        counting = (SlaClock.State.RUNNING, SlaClock.State.BREACHED)
+        tickets = tickets.filter(Exists(_ticket_clocks().filter(state__in=counting, due_at__lt=due_before)))
+    if search := search.strip():
+        tickets = tickets.filter(_search_condition(search, user))
+    return tickets.order_by("-created_at", "-id")
+
+
+_NUMBER_PREFIX = re.compile(r"[A-Za-z]\d{4,}")
+
+
+def _search_condition(search: str, user) -> Q:
+    # Exact matches use the unique indexes; a number prefix ("T20261123") lists a day's tickets.
+    condition = Q(number=search.upper()) | Q(unit__serial__in=[search, search.upper()])
+    if _NUMBER_PREFIX.fullmatch(search):
+        condition |= Q(number__startswith=search.upper())
+    phone = normalize_phone(search)
+    digits = phone.removeprefix("+")
+    # Searching by phone would tell someone who may not see numbers whose number it is (004 §4.3).
+    if can_see_contact(user) and len(digits) >= 4 and digits.isdigit():
+        condition |= Q(customer__phone__contains=phone)
+    return condition
+
+
+def ticket_for_staff(*, user, number: str) -> Ticket | None:
+    """One ticket by number, if this user may see it (a technician asking for another's gets None)."""
+    return ticket_list_for_staff(user=user).prefetch_related("parts").filter(number=number).first()
+
+
+# --- SLA clocks of a page of tickets ----------------------------------------------------------
+
+
+def clocks_current(clocks: Iterable[SlaClock], *, include_cancelled: bool = False) -> list[SlaClock]:
+    """The latest cycle of each clock name, in name order.
+
+    A reopened ticket starts a new cycle of its resolution clock; the earlier cycles are history, not
+    promises. Cancelled clocks (a cancelled ticket, or what reopening superseded) promise nothing
+    either and are left out unless asked for.
+    """
+    latest: dict[str, SlaClock] = {}
+    for clock in clocks:
+        if clock.name not in latest or clock.cycle > latest[clock.name].cycle:
+            latest[clock.name] = clock
+    return [
+        clock for name, clock in sorted(latest.items()) if include_cancelled or clock.state != SlaClock.State.CANCELLED
+    ]
+
+
+def clocks_attach(subjects: Sequence, *, attr: str = "sla_clocks") -> Sequence:
+    """Set ``subject.<attr>`` to the current clocks of each subject with one query for the page.
+
+    The clocks hang off a generic foreign key that the subject models do not declare a relation for,
+    so ``prefetch_related`` cannot reach them; this does the same job. Works for any model with
+    clocks (tickets, complaints, incidents) as long as the page holds one model.
+    """
+    if not subjects:
+        return subjects
+    content_type = ContentType.objects.get_for_model(type(subjects[0]))
+    by_subject: dict[int, list[SlaClock]] = defaultdict(list)
+    for clock in SlaClock.objects.filter(
+        content_type=content_type, object_id__in=[subject.pk for subject in subjects]
+    ).order_by("object_id", "name", "cycle"):
+        by_subject[clock.object_id].append(clock)
+    for subject in subjects:
+        setattr(subject, attr, clocks_current(by_subject.get(subject.pk, [])))
+    return subjects
+
+
+def tickets_attach_sla(tickets: Sequence[Ticket]) -> Sequence[Ticket]:
+    return clocks_attach(tickets)
+
+
+def ticket_sla_clocks(ticket: Ticket) -> list[SlaClock]:
+    """The current clocks of one ticket: attached by ``tickets_attach_sla`` or read now."""
+    if not hasattr(ticket, "sla_clocks"):
+        clocks_attach([ticket])
+    return ticket.sla_clocks
+
+
+def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The whole timeline for staff, internal notes included."""
+    return TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("created_at", "id")
+
+
+# --- customers ----------------------------------------------------------------------------------
+
+
+def customer_by_phone(phone: str) -> Customer | None:
+    """The customer a request from this number belongs to: the earliest registered with it.
+
+    Numbers are stored normalised, so "138 0013-8000" finds 13800138000. Several people may share a
+    number (a family, a small shop); staff can pick another by id.
+    """
+    phone = normalize_phone(phone)
+    if not phone:
+        return None
+    return Customer.objects.filter(phone=phone).order_by("id").first()
+
+
+# --- dispatch suggestions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DispatchCandidate:
+    technician: Technician
+    skill_match: bool | None  # None: the ticket has no registered unit, so no category to match
+    same_region: bool | None  # None: the ticket has no region
+    open_tickets: int  # open tickets assigned to them, this one not counted
+    is_current_assignee: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExcludedTechnician:
+    technician: Technician
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class DispatchSuggestion:
+    candidates: list[DispatchCandidate]
+    excluded: list[ExcludedTechnician]
+
+
+def _certification_gaps(technician: Technician) -> list[str]:
+    # Only a technician who passed training may be assigned (001 三(二)1; pass lines 004 §5.3).
+    gaps = []
+    if technician.certified_on is None:
+        gaps.append(_("Not certified yet"))
+    lines = (
+        (_("knowledge"), technician.knowledge_score, Technician.PASS_KNOWLEDGE),
+        (_("skill"), technician.skill_score, Technician.PASS_SKILL),
+        (_("behaviour"), technician.behaviour_score, Technician.PASS_BEHAVIOUR),
+    )
+    for label, score, pass_line in lines:
+        if score < pass_line:
+            gaps.append(
+                _("%(line)s score %(score)d is below the pass line %(pass_line)d")
+                % {"line": label, "score": score, "pass_line": pass_line}
+            )
+    return gaps
+
+
+def dispatch_candidates(ticket: Ticket) -> DispatchSuggestion:
+    """Who could take the ticket, best first: skill for the product, same region, lightest load.
+
+    Uncertified technicians are never candidates; they are listed apart with what they lack, so a
+    supervisor short of people sees why. Three queries whatever the team size.
+    """
+    category = ticket.unit.product_model.category if ticket.unit_id else None
+    technicians = (
+        Technician.objects.filter(is_active=True, user__is_active=True)
+        .select_related("user", "region")
+        .prefetch_related("skills")
+        .annotate(
+            open_tickets=Count(
+                "user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=list(OPEN_STATUSES))
+            )
+        )
+    )
+    candidates, excluded = [], []
+    for technician in technicians:
+        if not technician.is_certified:
+            excluded.append(ExcludedTechnician(technician=technician, reasons=_certification_gaps(technician)))
+            continue
+        reasons = []
+        skill_match = None
+        if category is not None:
+            skill_match = any(skill.pk == category.pk for skill in technician.skills.all())
+            reasons.append(
+                (_("Skilled in %(category)s") if skill_match else _("No recorded skill in %(category)s"))
+                % {"category": category.name}
+            )
+        else:
+            reasons.append(_("No registered unit: skills not compared"))
+        same_region = None
+        if ticket.region_id is not None:
+            same_region = technician.region_id == ticket.region_id
+            if same_region:
+                reasons.append(_("Same region (%(region)s)") % {"region": ticket.region.name})
+            else:
+                where = technician.region.name if technician.region else _("no region")
+                reasons.append(_("Other region (%(region)s)") % {"region": where})
+        is_current = ticket.assignee_id == technician.user_id
+        # The load is the work besides this ticket, so re-dispatching does not count it against its holder.
+        load = technician.open_tickets - (1 if is_current and ticket.status in OPEN_STATUSES else 0)
+        reasons.append(
+            (
+                ngettext("%(count)d other open ticket", "%(count)d other open tickets", load)
+                if is_current
+                else ngettext("%(count)d open ticket", "%(count)d open tickets", load)
+            )
+            % {"count": load}
+        )
+        if is_current:
+            reasons.append(_("Currently assigned to this ticket"))
+        candidates.append(
+            DispatchCandidate(
+                technician=technician,
+                skill_match=skill_match,
+                same_region=same_region,
+                open_tickets=load,
+                is_current_assignee=is_current,
+                reasons=reasons,
+            )
+        )
+    candidates.sort(
+        key=lambda candidate: (
+            not candidate.skill_match,
+            not candidate.same_region,
+            candidate.open_tickets,
+            candidate.technician.user.username,
+        )
+    )
+    return DispatchSuggestion(candidates=candidates, excluded=excluded)
+
+
+# --- what the customer sees through the tracking link -----------------------------------------
+
+
+def ticket_by_tracking_token_hash(token_hash: str) -> Ticket | None:
+    return Ticket.objects.select_related("unit__product_model", "quote").filter(tracking_token_hash=token_hash).first()
+
+
+# Events the customer sees with their own label (transitions use the action's label).
+_EVENT_LABELS = {
+    "create": lambda: _("Request received"),
+    "customer_message": lambda: _("Your message"),
+    "note": lambda: _("Message from our service team"),
+    "rate": lambda: _("Rated"),
+    "standby_lent": lambda: _("Standby unit lent"),
+    "standby_returned": lambda: _("Standby unit returned"),
+}
+# Clocks that are promises to the customer; the return-visit reply window is the service's own.
+_CUSTOMER_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.ON_SITE, ClockName.RESOLUTION)
+_RESOLVED = (Status.RESOLVED, Status.CONFIRMED, Status.CLOSED)
+
+
+def _event_label(action: str) -> str:
+    if action in ACTIONS:
+        return str(ACTIONS[action].label)
+    return _EVENT_LABELS.get(action, lambda: _("Update"))()
+
+
+def _role_of(event: TicketEvent) -> tuple[str, str]:
+    """Who acted, as a role the customer understands; never a staff member's name."""
+    if event.by_customer:
+        return "customer", _("You")
+    if event.actor_id is None:
+        return "system", _("System")
+    groups = {group.name for group in event.actor.groups.all()}
+    if SUPERVISOR in groups:
+        return "supervisor", _("Service supervisor")
+    if TECHNICIAN in groups and AGENT not in groups:
+        return "technician", _("Technician")
+    return "service", _("Customer service")
+
+
+def reopen_deadline(ticket: Ticket) -> datetime | None:
+    """Until when the customer may reopen (the rule ``actions.prepare_reopen`` enforces)."""
+    resolved_at = ticket.resolved_at or ticket.closed_at
+    if ticket.status not in _RESOLVED or resolved_at is None:
+        return None
+    return resolved_at + REOPEN_WINDOW
+
+
+def ticket_customer_actions(ticket: Ticket, *, now: datetime, survey_open: bool) -> list[str]:
+    """What the customer may do through the link right now."""
+    actions = ["message"]
+    if ticket.status == Status.AWAITING_QUOTE and ticket.quote and ticket.quote.status == QuoteStatus.PENDING:
+        actions += ["approve_quote", "decline_quote"]
+    if ticket.status == Status.RESOLVED:
+        actions.append("confirm")
+    if survey_open and ticket.status in _RESOLVED:
+        actions.append("rate")
+    deadline = reopen_deadline(ticket)
+    if deadline is not None and now <= deadline:
+        actions.append("reopen")
+    return actions
+
+
+@dataclass(frozen=True)
+class CustomerTimelineEntry:
+    at: datetime
+    action: str
+    label: str
+    status: str
+    by: str
+    by_label: str
+    note: str
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    ticket: Ticket
+    timeline: list[CustomerTimelineEntry]
+    clocks: list[SlaClock]
+    actions: list[str]
+    reopen_until: datetime | None
+    rated_score: int | None
+
+
+def ticket_customer_view(ticket: Ticket, *, now: datetime) -> CustomerView:
+    """What the customer may see of their ticket: public events, promises, what they can do now.
+
+    Notes are shown only where the customer wrote them or staff published them; transition notes,
+    event details and staff names stay inside (a technician appears as "Technician").
+    """
+    events = (
+        TicketEvent.objects.filter(ticket=ticket, public=True)
+        .select_related("actor")
+        .prefetch_related("actor__groups")
+        .order_by("created_at", "id")
+    )
+    timeline = []
+    for event in events:
+        by, by_label = _role_of(event)
+        shows_note = event.by_customer or event.action == "note"
+        timeline.append(
+            CustomerTimelineEntry(
+                at=event.created_at,
+                action=event.action,
+                label=_event_label(event.action),
+                status=event.to_status,
+                by=by,
+                by_label=str(by_label),
+                note=event.note if shows_note else "",
+            )
+        )
+    survey = ticket.surveys.filter(cycle=ticket.reopened_count + 1).first()
+    clocks = [clock for clock in ticket_sla_clocks(ticket) if clock.name in _CUSTOMER_CLOCKS]
+    return CustomerView(
+        ticket=ticket,
+        timeline=timeline,
+        clocks=clocks,
+        actions=ticket_customer_actions(ticket, now=now, survey_open=survey is not None and survey.answered_at is None),
+        reopen_until=reopen_deadline(ticket),
+        rated_score=survey.score if survey is not None else None,
+    )
+
+
+def ticket_quote_lines(ticket: Ticket):
+    return ticket.quote.lines.order_by("id") if ticket.quote_id else []
