@@ -28,6 +28,12 @@ CHANGELIST = "/admin/tickets/ticket/"
 STAFF_ROLES = ["agent", "technician", "supervisor", "manager", "coordinator"]
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The admin defaults to Chinese; these tests read its English texts."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def staff(make_user):
     return factories.staff(make_user)

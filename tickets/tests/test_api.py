@@ -576,7 +576,8 @@ def test_parts_refusals(staff):
     assert PartUsage.objects.count() == 0
 
 
-def test_dispatch_candidates_rank_by_skill_region_and_load(staff, make_user):
+def test_dispatch_candidates_rank_by_skill_region_and_load(staff, make_user, settings):
+    settings.LANGUAGE_CODE = "en"  # the reasons are read in English below
     from tickets.models import Technician
     from warranty.models import ProductCategory
 
