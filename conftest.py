@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from aftersales.core import roles
 from aftersales.core.calendars.services import calendar_ensure_defaults
+from aftersales.core.tests.browser import browser  # noqa: F401 - the browser tests' shared fixture
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -15,14 +15,12 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is not installed (run `make browser-deps`, which apt-installs chromium)", allow_module_level=True
-    )
+from aftersales.core.tests.browser import require_chromium
+
+require_chromium()
 
 from django.apps import apps  # noqa: E402
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 from aftersales.core.calendars.services import calendar_ensure_defaults  # noqa: E402
 from tickets.choices import Status  # noqa: E402
@@ -32,35 +30,8 @@ from tickets.portal.views import REQUEST_RATE_SCOPE, request_rate  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "test-password"  # what conftest's make_user gives every user
 SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an asyncio loop in this thread; the tests make no ORM calls while a
-    # page awaits anything, so Django's async-safety check may be relaxed (restored afterwards).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -4,56 +4,24 @@ against pytest-django's live server (which serves static files through the stati
 Install the browser with ``make browser-deps``. Locally: ``.venv/bin/pytest -m browser``.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is not installed (run `make browser-deps`, which apt-installs chromium)", allow_module_level=True
-    )
+from aftersales.core.tests.browser import require_chromium
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+require_chromium()
+
+from playwright.sync_api import Page, expect  # noqa: E402
 
 from aftersales.core.services import customer_create  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "test-password"  # what conftest's make_user gives every user
 PORTAL_CARDS = ["warranty", "request", "complaint", "track"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an asyncio loop in this thread, and Django then refuses ORM calls
-    # from it (fixtures, the database flush after each test). The tests make no ORM calls while a
-    # page awaits anything, so allowing them is safe here; the old value comes back afterwards.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
