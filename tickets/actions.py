@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -91,7 +92,10 @@ def prepare_diagnose(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
                 raise ValidationError({"component": _("Unknown component of this model.")})
         # Keep the entitlement as decided now, for audit even if the policy changes (REQUIREMENTS §2).
         decision = warranty_decide(
-            unit=ticket.unit, on_date=ticket.created_at.date(), fault_cause=fault_cause, component=component
+            unit=ticket.unit,
+            on_date=timezone.localdate(ticket.created_at),  # the local day, not the UTC one
+            fault_cause=fault_cause,
+            component=component,
         )
         ticket.entitlement = warranty_decision_record(decision=decision, actor=actor, purpose=ticket.number)
     return {"diagnosis": diagnosis, "fault_cause": fault_cause}
@@ -186,10 +190,14 @@ def prepare_cancel(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
     return {"now": now}
 
 
+def within_reopen_window(ticket: Ticket, now: datetime) -> bool:
+    resolved_at = ticket.resolved_at or ticket.closed_at
+    return resolved_at is not None and now - resolved_at <= REOPEN_WINDOW
+
+
 def prepare_reopen(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
     _text(data, "note", required=True)
-    resolved_at = ticket.resolved_at or ticket.closed_at
-    if resolved_at is None or now - resolved_at > REOPEN_WINDOW:
+    if not within_reopen_window(ticket, now):
         raise ActionNotAllowed("A ticket can be reopened within 30 days of its resolution.")
     return {}
 

@@ -18,7 +18,7 @@ from aftersales.core.numbering import number_next
 from aftersales.core.tracking import tracking_token_new
 
 from . import sla
-from .actions import ACTIONS, ActionNotAllowed, prepare
+from .actions import ACTIONS, ActionNotAllowed, prepare, within_reopen_window
 from .choices import PAUSED_STATUSES, ClockName, FollowUpKind, Priority, Status
 from .models import FollowUp, PartUsage, StandbyLoan, StandbyUnit, Survey, Ticket, TicketEvent
 from .notifications import notify_customer, notify_staff, staff_for_role
@@ -134,6 +134,8 @@ def actions_for(ticket: Ticket, user) -> list[str]:
         try:
             _authorize(action, ticket, user, by_customer=False)
         except PermissionDenied:
+            continue
+        if name == "reopen" and not within_reopen_window(ticket, clock.now()):
             continue
         if can_proceed(getattr(ticket, name)):
             names.append(name)

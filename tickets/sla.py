@@ -126,10 +126,17 @@ def _context(ticket: Ticket, event: RecordedClockEvent) -> dict:
 
 
 def on_clock_events(events: Sequence[RecordedClockEvent]) -> None:
-    tickets = Ticket.objects.select_related("assignee", "sla_policy").in_bulk(
-        [event.clock.object_id for event in events]
-    )
-    for event in events:
+    """Lock the batch's tickets in pk order first: two overlapping sweeps then wait for each other
+    instead of deadlocking, and a transition (clocks, then its ticket) never closes a cycle either."""
+    ticket_ids = sorted({event.clock.object_id for event in events})
+    tickets = {
+        ticket.pk: ticket
+        for ticket in Ticket.objects.select_for_update(of=("self",))
+        .select_related("assignee", "sla_policy")
+        .filter(pk__in=ticket_ids)
+        .order_by("pk")
+    }
+    for event in sorted(events, key=lambda item: (item.clock.object_id, item.event_id)):
         ticket = tickets.get(event.clock.object_id)
         if ticket is None:
             continue

@@ -219,3 +219,14 @@ def outbox_retry(*, message_ids: Iterable[int], now: datetime | None = None) -> 
     return OutboxMessage.objects.filter(pk__in=list(message_ids), status=OutboxMessage.Status.FAILED).update(
         status=OutboxMessage.Status.PENDING, next_attempt_at=now, attempts=0
     )
+
+
+def outbox_settle_history(*, after_id: int, note: str) -> int:
+    """Mark messages written while replaying history (demo data) as settled without sending them.
+
+    Replayed months of tickets would otherwise mail and text every customer of the demo at once.
+    The rows stay, as the record of what was notified back then.
+    """
+    return OutboxMessage.objects.filter(pk__gt=after_id, status=OutboxMessage.Status.PENDING).update(
+        status=OutboxMessage.Status.SENT, sent_at=wall_clock.now(), last_error=note[:2000]
+    )

@@ -174,12 +174,18 @@ def clock_stop(*, clock: SlaClock, now: datetime | None = None, actor=None, note
 
 @transaction.atomic
 def clock_cancel(*, clock: SlaClock, now: datetime | None = None, actor=None, note: str = "") -> SlaClock:
-    """The promise no longer applies (request cancelled); nothing more will be recorded."""
+    """The promise no longer applies (request cancelled); nothing more will be recorded after it.
+
+    A breach that already happened is recorded first, as on stop, so history never depends on when
+    the sweep last ran; warnings that were not sent are moot.
+    """
     now = now or wall_clock.now()
     clock = _locked(clock)
     if not clock.is_open:
         raise ClockStateError(f"cannot cancel a {clock.state} clock")
     if clock.state != SlaClock.State.PAUSED:
+        # A promise broken before the cancellation stays broken, whenever the sweep last ran.
+        _settle(clock, now, warnings=False)
         _consume_segment(clock, now)
     clock.state = SlaClock.State.CANCELLED
     clock.cancelled_at = now
