@@ -18,7 +18,8 @@ def staff_for_role(role: str, ticket: Ticket) -> list:
     if role == "assignee":
         return [ticket.assignee] if ticket.assignee and ticket.assignee.is_active else []
     if role == "executive":
-        return list(users.filter(is_superuser=True).order_by("pk"))
+        # The top rung must reach someone: superusers, else the service managers.
+        return list(users.filter(is_superuser=True).order_by("pk")) or staff_for_role("manager", ticket)
     return list(users.filter(groups__name=role).order_by("pk").distinct())
 
 
