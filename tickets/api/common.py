@@ -8,13 +8,10 @@ import logging
 from contextlib import contextmanager
 from decimal import InvalidOperation
 
-from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 
 from aftersales.core.api.errors import Conflict
 from warranty.services import AlreadyAnswered
@@ -26,20 +23,6 @@ logger = logging.getLogger(__name__)
 
 # Refusals that mean "not now, not in this state" — the client may reload and decide again.
 CONFLICTS = (ActionNotAllowed, AlreadyRated, AlreadyAnswered, TransitionNotAllowed, ConcurrentTransition)
-
-
-class PublicRateThrottle(ScopedRateThrottle):
-    """ScopedRateThrottle that reads the rate on each request.
-
-    DRF copies ``DEFAULT_THROTTLE_RATES`` into the class at import, so an operator's changed
-    setting or a test's override would otherwise be ignored.
-    """
-
-    def get_rate(self):
-        try:
-            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
-        except KeyError as error:
-            raise ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}") from error
 
 
 def reject_nul(value, field: str = "detail"):

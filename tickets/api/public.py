@@ -35,6 +35,7 @@ from rest_framework.views import APIView
 from aftersales.core import clock
 from aftersales.core.api.errors import Conflict
 from aftersales.core.api.parsers import SafeJSONParser
+from aftersales.core.api.throttling import PublicRateThrottle
 from aftersales.core.services import clean_phone
 from aftersales.core.trackables import (
     TrackingActionUnsupported,
@@ -46,7 +47,7 @@ from .. import selectors, services
 from ..choices import Channel, ClockName, Priority, Status, TicketType
 from ..intake import request_submit
 from ..models import Ticket
-from .common import CONFLICTS, PublicRateThrottle
+from .common import CONFLICTS
 
 MAX_TEXT = 5000
 PUBLIC_TYPES = [TicketType.REPAIR, TicketType.CONSULTATION, TicketType.INSTALLATION, TicketType.RETURN_EXCHANGE]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone, translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -17,29 +16,15 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from aftersales.core.api.throttling import PublicRateThrottle
 
 from .. import selectors, services
 from .serializers import PublicDecisionQuerySerializer
 
 # Anything that could be on a label; other input cannot name a unit (and NUL would upset PostgreSQL).
 _SERIAL = re.compile(r"[^\x00-\x1f\x7f/]{1,64}")
-
-
-class PublicRateThrottle(ScopedRateThrottle):
-    """ScopedRateThrottle that reads the rate per request.
-
-    DRF copies ``DEFAULT_THROTTLE_RATES`` into the class when it is imported, so a changed setting
-    (an operator's reload, a test's override) would otherwise be ignored.
-    """
-
-    def get_rate(self):
-        try:
-            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
-        except KeyError as error:
-            raise ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}") from error
 
 
 PublicWarrantySerializer = inline_serializer(
