@@ -55,6 +55,13 @@ def _kick_delivery() -> None:
         logger.warning("could not queue outbox delivery; the periodic run will deliver", exc_info=True)
 
 
+def _kick_delivery_after_commit() -> None:
+    """One delivery task per transaction, however many enqueues it made (a sweep batch makes many)."""
+    pending = transaction.get_connection().run_on_commit
+    if not any(callback is _kick_delivery for _, callback, _ in pending):
+        transaction.on_commit(_kick_delivery, robust=True)
+
+
 def outbox_enqueue(*, notifications: Iterable[Notification], now: datetime | None = None) -> None:
     """Store notifications in the caller's transaction; a key already stored is skipped."""
     now = now or wall_clock.now()
@@ -73,7 +80,7 @@ def outbox_enqueue(*, notifications: Iterable[Notification], now: datetime | Non
     ]
     if rows:
         OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
-        transaction.on_commit(_kick_delivery, robust=True)
+        _kick_delivery_after_commit()
 
 
 def _retry_delay(attempts: int) -> timedelta:

@@ -626,3 +626,12 @@ def test_two_concurrent_delivery_runs_send_each_message_exactly_once(smtp, celer
     assert received == Counter({message_id_for(key): 1 for key in keys})
     assert set(OutboxMessage.objects.values_list("status", "attempts")) == {(OutboxMessage.Status.SENT, 1)}
     assert DeliveryAttempt.objects.filter(succeeded=True).count() == 50
+
+
+def test_many_enqueues_in_one_transaction_queue_one_delivery(frozen, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        enqueue(email_notification("clock:17:warning:50:supervisor"))
+        enqueue(email_notification("clock:17:warning:75:supervisor"))
+
+    assert callbacks == [services._kick_delivery]
+    assert OutboxMessage.objects.count() == 2
