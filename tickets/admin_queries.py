@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from aftersales.core.calendars.engine import business_time_between
 from aftersales.core.calendars.services import calendar_specs
 from aftersales.core.models import SlaClock
+from aftersales.core.selectors import clocks_attach
 
 from .choices import OPEN_STATUSES, ClockName
 from .models import Technician, Ticket
-from .selectors import clocks_attach
 
 # The promises made to the customer about the work; the return-visit clock waits on the customer
 # and does not make a ticket late.

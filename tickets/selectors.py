@@ -7,8 +7,7 @@ portal apply one rule.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +19,7 @@ from django.utils.translation import ngettext
 from aftersales.core.models import Customer, SlaClock
 from aftersales.core.privacy import can_see_contact
 from aftersales.core.roles import AGENT, SUPERVISOR, TECHNICIAN
+from aftersales.core.selectors import clocks_attach
 from aftersales.core.services import normalize_phone
 from warranty.choices import QuoteStatus
 
@@ -141,42 +141,6 @@ def ticket_for_staff(*, user, number: str) -> Ticket | None:
 
 
 # --- SLA clocks of a page of tickets ----------------------------------------------------------
-
-
-def clocks_current(clocks: Iterable[SlaClock], *, include_cancelled: bool = False) -> list[SlaClock]:
-    """The latest cycle of each clock name, in name order.
-
-    A reopened ticket starts a new cycle of its resolution clock; the earlier cycles are history, not
-    promises. Cancelled clocks (a cancelled ticket, or what reopening superseded) promise nothing
-    either and are left out unless asked for.
-    """
-    latest: dict[str, SlaClock] = {}
-    for clock in clocks:
-        if clock.name not in latest or clock.cycle > latest[clock.name].cycle:
-            latest[clock.name] = clock
-    return [
-        clock for name, clock in sorted(latest.items()) if include_cancelled or clock.state != SlaClock.State.CANCELLED
-    ]
-
-
-def clocks_attach(subjects: Sequence, *, attr: str = "sla_clocks") -> Sequence:
-    """Set ``subject.<attr>`` to the current clocks of each subject with one query for the page.
-
-    The clocks hang off a generic foreign key that the subject models do not declare a relation for,
-    so ``prefetch_related`` cannot reach them; this does the same job. Works for any model with
-    clocks (tickets, complaints, incidents) as long as the page holds one model.
-    """
-    if not subjects:
-        return subjects
-    content_type = ContentType.objects.get_for_model(type(subjects[0]))
-    by_subject: dict[int, list[SlaClock]] = defaultdict(list)
-    for clock in SlaClock.objects.filter(
-        content_type=content_type, object_id__in=[subject.pk for subject in subjects]
-    ).order_by("object_id", "name", "cycle"):
-        by_subject[clock.object_id].append(clock)
-    for subject in subjects:
-        setattr(subject, attr, clocks_current(by_subject.get(subject.pk, [])))
-    return subjects
 
 
 def tickets_attach_sla(tickets: Sequence[Ticket]) -> Sequence[Ticket]:

@@ -14,6 +14,7 @@ from django_fsm import can_proceed
 
 from aftersales.core import clock
 from aftersales.core.models import Customer, SlaClock
+from aftersales.core.notifications import notify_staff
 from aftersales.core.numbering import number_next
 from aftersales.core.tracking import tracking_token_new
 
@@ -21,7 +22,7 @@ from . import sla
 from .actions import ACTIONS, ActionNotAllowed, prepare, within_reopen_window
 from .choices import PAUSED_STATUSES, ClockName, FollowUpKind, Priority, Status
 from .models import FollowUp, PartUsage, StandbyLoan, StandbyUnit, Survey, Ticket, TicketEvent
-from .notifications import notify_customer, notify_staff, staff_for_role
+from .notifications import notify_customer, staff_for_role
 
 LOW_SCORE = 2  # a score of 2 or less opens a follow-up for the supervisor (REQUIREMENTS §3)
 

@@ -14,13 +14,14 @@ from django.db.models import F
 
 from aftersales.core.calendars.services import DEFAULT_24X7_CODE
 from aftersales.core.models import BusinessCalendar, SlaClock
+from aftersales.core.notifications import notify_staff
 from aftersales.core.selectors import clocks_for
 from aftersales.core.sla.registry import RecordedClockEvent
 from aftersales.core.sla.services import clock_cancel, clock_pause, clock_resume, clock_start, clock_stop
 
 from .choices import ClockName, FollowUpKind, Priority, TicketType
 from .models import FollowUp, SlaPolicy, Ticket
-from .notifications import notify_staff, staff_for_role
+from .notifications import staff_for_role
 
 # No reply to the return-visit survey within 7 days → an agent calls (002 §4).
 CSAT_REPLY_WINDOW = timedelta(days=7)

@@ -1,0 +1,65 @@
+"""Who hears about what happens, through the outbox (written in the caller's transaction).
+
+Shared by every app with a subject that has people behind it (tickets, complaints, incidents):
+the rungs of an escalation ladder are role groups, and the top rung always reaches someone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from .outbox.services import Notification, outbox_enqueue
+from .roles import MANAGER
+
+EXECUTIVE = "executive"
+
+
+def users_in_role(role: str) -> list:
+    """The active members of a role group; ``executive`` means the superusers, else the managers."""
+    users = get_user_model().objects.filter(is_active=True)
+    if role == EXECUTIVE:
+        return list(users.filter(is_superuser=True).order_by("pk")) or users_in_role(MANAGER)
+    return list(users.filter(groups__name=role).order_by("pk").distinct())
+
+
+def notify_staff(*, users: Iterable, key: str, template: str, context: dict) -> None:
+    """In-app for everyone, and email for those who have an address; one message per key and person."""
+    notifications = []
+    seen = set()
+    for user in users:
+        if user.pk in seen:
+            continue
+        seen.add(user.pk)
+        base = {"template": template, "context": context, "language": settings.LANGUAGE_CODE}
+        notifications.append(
+            Notification(
+                key=f"{key}:u{user.pk}:in_app",
+                channel="in_app",
+                recipient=user.username,
+                recipient_user_id=user.pk,
+                **base,
+            )
+        )
+        if user.email:
+            notifications.append(
+                Notification(
+                    key=f"{key}:u{user.pk}:email",
+                    channel="email",
+                    recipient=user.email,
+                    recipient_user_id=user.pk,
+                    **base,
+                )
+            )
+    outbox_enqueue(notifications=notifications)
+
+
+def notify_customer(*, customer, key: str, template: str, context: dict) -> None:
+    """SMS to the customer's phone and email when known, in the customer's language."""
+    base = {"template": template, "context": context, "language": customer.language}
+    notifications = [Notification(key=f"{key}:sms", channel="sms", recipient=customer.phone, **base)]
+    if customer.email:
+        notifications.append(Notification(key=f"{key}:email", channel="email", recipient=customer.email, **base))
+    outbox_enqueue(notifications=notifications)
