@@ -1,14 +1,14 @@
 """Catalogue, registered units, warranty policies, extended contracts, decisions and quotes."""
 
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from aftersales.core.uploads import random_upload_name
 
 from .choices import (
     DEFAULT_EXCLUSIONS,
@@ -84,7 +84,7 @@ class Component(models.Model):
 
 def proof_upload_path(instance, filename: str) -> str:
     """Random stored names: the uploader's file name never reaches the file system."""
-    return f"proofs/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+    return random_upload_name("proofs", filename)
 
 
 class RegisteredUnit(models.Model):
@@ -354,7 +354,7 @@ class SpecialReplacement(models.Model):
 
 def import_upload_path(instance, filename: str) -> str:
     """Random stored names, as for proofs; the uploader's name is kept in ``original_name``."""
-    return f"imports/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+    return random_upload_name("imports", filename)
 
 
 class UnitImport(models.Model):

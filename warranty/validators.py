@@ -6,29 +6,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-MAX_PROOF_BYTES = 10 * 1024 * 1024
-# Extension → the magic bytes such a file starts with; the extension alone proves nothing.
-PROOF_SIGNATURES = {
-    ".pdf": (b"%PDF-",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".webp": (b"RIFF",),
-}
+from aftersales.core.uploads import ATTACHMENT_EXTENSIONS, MAX_ATTACHMENT_BYTES, check_upload, file_head
+
+MAX_PROOF_BYTES = MAX_ATTACHMENT_BYTES
+# Invoices and warranty cards: the same file types and checks as any attachment (core/uploads.py).
+PROOF_EXTENSIONS = ATTACHMENT_EXTENSIONS
 
 
 def validate_proof_of_purchase(upload) -> None:
-    extension = Path(upload.name or "").suffix.lower()
-    if extension not in PROOF_SIGNATURES:
-        raise ValidationError(_("Upload a PDF, JPEG, PNG or WebP file (invoice or warranty card)."), code="file_type")
-    if upload.size > MAX_PROOF_BYTES:
-        raise ValidationError(_("The file is larger than 10 MB."), code="file_size")
-    position = upload.tell() if hasattr(upload, "tell") else 0
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(position)
-    if not any(head.startswith(signature) for signature in PROOF_SIGNATURES[extension]):
-        raise ValidationError(_("The file's content does not match its type."), code="file_content")
+    check_upload(
+        upload,
+        extensions=PROOF_EXTENSIONS,
+        max_bytes=MAX_PROOF_BYTES,
+        type_message=_("Upload a PDF, JPEG, PNG or WebP file (invoice or warranty card)."),
+    )
 
 
 # --- bulk import files (warranty/imports.py) -----------------------------------------------
@@ -53,10 +44,7 @@ def validate_unit_import_file(upload) -> None:
         )
     if not upload.size:
         raise ValidationError(_("The file is empty."), code="file_empty")
-    position = upload.tell() if hasattr(upload, "tell") else 0
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(position)
+    head = file_head(upload, 8192)
     # A text CSV has no NUL bytes; old .xls files or UTF-16 exports renamed to .csv do.
     looks_right = head.startswith(XLSX_SIGNATURE) if extension == ".xlsx" else b"\x00" not in head
     if not looks_right:

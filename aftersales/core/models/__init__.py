@@ -1,5 +1,6 @@
 """Models shared by several apps. Import from here, not from the submodules."""
 
+from .attachments import Attachment
 from .calendars import BusinessCalendar, CalendarDay, WorkingPeriod
 from .customers import Customer, Region
 from .numbering import NumberSequence
@@ -7,6 +8,7 @@ from .outbox import DeliveryAttempt, OutboxMessage
 from .sla import ClockEvent, SlaClock
 
 __all__ = [
+    "Attachment",
     "BusinessCalendar",
     "CalendarDay",
     "ClockEvent",
