@@ -18,8 +18,7 @@ from django.utils.translation import ngettext
 
 from aftersales.core.models import Customer, SlaClock
 from aftersales.core.privacy import can_see_contact
-from aftersales.core.roles import AGENT, SUPERVISOR, TECHNICIAN
-from aftersales.core.selectors import clocks_attach
+from aftersales.core.selectors import clocks_attach, role_shown_to_customer
 from aftersales.core.services import normalize_phone
 from warranty.choices import QuoteStatus
 
@@ -320,17 +319,7 @@ def _event_label(action: str) -> str:
 
 
 def _role_of(event: TicketEvent) -> tuple[str, str]:
-    """Who acted, as a role the customer understands; never a staff member's name."""
-    if event.by_customer:
-        return "customer", _("You")
-    if event.actor_id is None:
-        return "system", _("System")
-    groups = {group.name for group in event.actor.groups.all()}
-    if SUPERVISOR in groups:
-        return "supervisor", _("Service supervisor")
-    if TECHNICIAN in groups and AGENT not in groups:
-        return "technician", _("Technician")
-    return "service", _("Customer service")
+    return role_shown_to_customer(by_customer=event.by_customer, actor=event.actor if event.actor_id else None)
 
 
 def reopen_deadline(ticket: Ticket) -> datetime | None:

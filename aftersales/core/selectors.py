@@ -5,8 +5,10 @@ from collections.abc import Iterable, Sequence
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import Customer, SlaClock
+from .roles import AGENT, SUPERVISOR, TECHNICIAN
 from .services import normalize_phone
 
 
@@ -62,3 +64,20 @@ def clocks_attach(subjects: Sequence, *, attr: str = "sla_clocks") -> Sequence:
     for subject in subjects:
         setattr(subject, attr, clocks_current(by_subject.get(subject.pk, [])))
     return subjects
+
+
+def role_shown_to_customer(*, by_customer: bool, actor) -> tuple[str, str]:
+    """Who acted on a customer's request, as a role the customer understands; never a staff name.
+
+    ``actor`` should come with its groups prefetched when called for a whole timeline.
+    """
+    if by_customer:
+        return "customer", _("You")
+    if actor is None:
+        return "system", _("System")
+    groups = {group.name for group in actor.groups.all()}
+    if SUPERVISOR in groups:
+        return "supervisor", _("Service supervisor")
+    if TECHNICIAN in groups and AGENT not in groups:
+        return "technician", _("Technician")
+    return "service", _("Customer service")

@@ -1,0 +1,228 @@
+"""Complaint promises: which clocks a complaint gets, how actions move them, what a breach does.
+
+Targets come from ``ComplaintSlaPolicy`` (one row per severity, REQUIREMENTS §4). The clocks run in
+the core engine; the core sweep calls ``on_complaint_clock_events`` and
+``on_corrective_clock_events`` (registered in apps.py) with each warning and breach exactly once,
+inside the sweep's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.core.calendars.services import DEFAULT_24X7_CODE
+from aftersales.core.models import BusinessCalendar, SlaClock
+from aftersales.core.notifications import notify_staff, users_in_role
+from aftersales.core.roles import AGENT, MANAGER
+from aftersales.core.selectors import clocks_for
+from aftersales.core.sla.registry import RecordedClockEvent
+from aftersales.core.sla.services import clock_cancel, clock_pause, clock_resume, clock_start, clock_stop
+
+from .choices import CORRECTIVE_CLOCK, ClockName, Severity
+from .models import BreachReport, Complaint, ComplaintSlaPolicy, CorrectiveAction, default_ladder
+
+WORK_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.ON_SITE, ClockName.RESOLUTION)
+# Major and critical complaints go to the service manager at intake (REQUIREMENTS §5): they start
+# on the manager's rung of the ladder, and a breach climbs from there.
+ESCALATED_AT_INTAKE = (Severity.MAJOR, Severity.CRITICAL)
+_CORRECTIVE_LABEL = _("Corrective action due")
+
+
+def policy_for(severity: str) -> ComplaintSlaPolicy | None:
+    return ComplaintSlaPolicy.objects.select_related("calendar").filter(severity=severity).first()
+
+
+def ladder_of(complaint: Complaint) -> list[str]:
+    return (complaint.sla_policy.escalation_ladder if complaint.sla_policy else None) or default_ladder()
+
+
+def intake_level(complaint: Complaint) -> int:
+    ladder = ladder_of(complaint)
+    return ladder.index(MANAGER) if complaint.severity in ESCALATED_AT_INTAKE and MANAGER in ladder else 0
+
+
+def staff_for_rung(rung: str, complaint: Complaint) -> list:
+    if rung == "owner":
+        return [complaint.owner] if complaint.owner and complaint.owner.is_active else []
+    return users_in_role(rung)
+
+
+def owner_or_desk(complaint: Complaint) -> list:
+    """The owner, or the whole complaint desk while nobody owns it yet."""
+    return staff_for_rung("owner", complaint) or users_in_role(AGENT)
+
+
+# --- clocks of a complaint ------------------------------------------------------------------------
+
+
+def _open_clocks(subject, names=WORK_CLOCKS) -> list[SlaClock]:
+    return [clock for clock in clocks_for(subject).filter(name__in=names) if clock.is_open]
+
+
+def _start(complaint: Complaint, name: str, minutes: int, now: datetime, actor=None) -> None:
+    policy = complaint.sla_policy
+    clock_start(
+        subject=complaint,
+        name=name,
+        target=timedelta(minutes=minutes),
+        calendar=policy.calendar,
+        thresholds=policy.thresholds,
+        now=now,
+        actor=actor,
+    )
+
+
+def start_clocks(complaint: Complaint, now: datetime, actor=None) -> None:
+    policy = complaint.sla_policy
+    if policy is None:
+        return
+    _start(complaint, ClockName.FIRST_RESPONSE, policy.first_response_minutes, now, actor)
+    if policy.on_site_minutes:
+        _start(complaint, ClockName.ON_SITE, policy.on_site_minutes, now, actor)
+    _start(complaint, ClockName.RESOLUTION, policy.resolution_minutes, now, actor)
+
+
+def stop(complaint: Complaint, names: Sequence[str], now: datetime, actor=None) -> None:
+    for clock in _open_clocks(complaint, names):
+        clock_stop(clock=clock, now=now, actor=actor)
+
+
+def pause_resolution(complaint: Complaint, now: datetime, actor=None, note: str = "") -> None:
+    """Waiting for the customer's answer to a proposal is not the service's time."""
+    for clock in _open_clocks(complaint, [ClockName.RESOLUTION]):
+        if clock.state != SlaClock.State.PAUSED:
+            clock_pause(clock=clock, now=now, actor=actor, note=note)
+
+
+def resume_resolution(complaint: Complaint, now: datetime, actor=None) -> None:
+    for clock in _open_clocks(complaint, [ClockName.RESOLUTION]):
+        if clock.state == SlaClock.State.PAUSED:
+            clock_resume(clock=clock, now=now, actor=actor)
+
+
+def cancel_all(complaint: Complaint, now: datetime, actor=None, note: str = "") -> None:
+    for clock in _open_clocks(complaint):
+        clock_cancel(clock=clock, now=now, actor=actor, note=note)
+
+
+def restart_resolution(complaint: Complaint, now: datetime, actor=None) -> None:
+    """A reopened complaint gets a new resolution promise (a new cycle of the clock)."""
+    cancel_all(complaint, now, actor, note="reopened")
+    if complaint.sla_policy:
+        _start(complaint, ClockName.RESOLUTION, complaint.sla_policy.resolution_minutes, now, actor)
+
+
+def resolution_due(complaint: Complaint) -> datetime | None:
+    clock = next(iter(_open_clocks(complaint, [ClockName.RESOLUTION])), None)
+    return clock.due_at if clock else None
+
+
+# --- clocks of a corrective action ------------------------------------------------------------------
+
+
+def start_corrective_clock(action: CorrectiveAction, now: datetime, actor=None) -> None:
+    """The due date as a promise on the 7×24 calendar: warned at the thresholds, escalated when late."""
+    always = BusinessCalendar.objects.get(code=DEFAULT_24X7_CODE)
+    clock_start(
+        subject=action,
+        name=CORRECTIVE_CLOCK,
+        target=action.due_at - now,
+        calendar=always,
+        now=now,
+        actor=actor,
+    )
+
+
+def stop_corrective_clock(action: CorrectiveAction, now: datetime, actor=None) -> None:
+    for clock in _open_clocks(action, [CORRECTIVE_CLOCK]):
+        clock_stop(clock=clock, now=now, actor=actor)
+
+
+# --- what warnings and breaches do (called by the core sweep, exactly once per event) ---------
+
+
+def _context(label: str, clock_label: str, event: RecordedClockEvent, level: int, url: str) -> dict:
+    return {
+        "subject_label": label,
+        "clock_label": clock_label,
+        "threshold": event.threshold,
+        "due_at": event.clock.due_at.isoformat() if event.clock.due_at else "",
+        "escalation_level": level,
+        "url": url,
+    }
+
+
+def _climb(model, subject, ladder: list[str]) -> str:
+    """One rung up the ladder: the stored level and the rung it now reaches."""
+    model.objects.filter(pk=subject.pk).update(escalation_level=F("escalation_level") + 1)
+    subject.escalation_level += 1
+    return ladder[min(subject.escalation_level, len(ladder) - 1)]
+
+
+def on_complaint_clock_events(events: Sequence[RecordedClockEvent]) -> None:
+    """Lock the batch's complaints in pk order first, as tickets do, so overlapping sweeps wait."""
+    ids = sorted({event.clock.object_id for event in events})
+    complaints = {
+        complaint.pk: complaint
+        for complaint in Complaint.objects.select_for_update(of=("self",))
+        .select_related("owner", "sla_policy")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+    for event in sorted(events, key=lambda item: (item.clock.object_id, item.event_id)):
+        complaint = complaints.get(event.clock.object_id)
+        if complaint is None:
+            continue
+        key = f"complaint:{complaint.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
+        label = f"{complaint.number} ({complaint.get_category_display()})"
+        clock_label = str(ClockName(event.clock.name).label) if event.clock.name in ClockName.values else ""
+        url = f"/admin/complaints/complaint/{complaint.pk}/change/"
+        if not event.is_breach:
+            context = _context(label, clock_label, event, complaint.escalation_level, url)
+            notify_staff(users=owner_or_desk(complaint), key=key, template="sla_warning", context=context)
+            continue
+        # A breach climbs one rung and asks the owner for an explanation and a remedy (000 P1§5).
+        rung = _climb(Complaint, complaint, ladder_of(complaint))
+        context = _context(label, clock_label, event, complaint.escalation_level, url)
+        users = owner_or_desk(complaint) + staff_for_rung(rung, complaint)
+        notify_staff(users=users, key=key, template="sla_breach", context=context)
+        BreachReport.objects.get_or_create(
+            key=f"breach:{event.clock.pk}",
+            defaults={
+                "complaint": complaint,
+                "clock_name": event.clock.name,
+                "assignee": complaint.owner,
+                "created_at": event.occurred_at,
+            },
+        )
+
+
+def on_corrective_clock_events(events: Sequence[RecordedClockEvent]) -> None:
+    """An overdue corrective action escalates like a clock: owner, then supervisor, manager, executive."""
+    ids = sorted({event.clock.object_id for event in events})
+    actions = {
+        action.pk: action
+        for action in CorrectiveAction.objects.select_for_update(of=("self",))
+        .select_related("owner", "complaint")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+    for event in sorted(events, key=lambda item: (item.clock.object_id, item.event_id)):
+        action = actions.get(event.clock.object_id)
+        if action is None:
+            continue
+        key = f"corrective:{action.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
+        label = f"{action.complaint.number}: {action.description[:60]}"
+        url = f"/admin/complaints/correctiveaction/{action.pk}/change/"
+        owner = [action.owner] if action.owner.is_active else []
+        if not event.is_breach:
+            context = _context(label, str(_CORRECTIVE_LABEL), event, action.escalation_level, url)
+            notify_staff(users=owner, key=key, template="sla_warning", context=context)
+            continue
+        rung = _climb(CorrectiveAction, action, default_ladder())
+        context = _context(label, str(_CORRECTIVE_LABEL), event, action.escalation_level, url)
+        notify_staff(users=owner + users_in_role(rung), key=key, template="sla_breach", context=context)
