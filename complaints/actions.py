@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Cause, CompensationKind, ResolutionType, RootCause, Status
+from . import sla
+from .choices import Category, Cause, CompensationKind, ResolutionType, RootCause, Severity, Status
 from .models import Complaint
 
 # A complaint the customer confirmed (or that was closed) may be reopened within 30 days.
@@ -50,6 +51,7 @@ ACTIONS = {
     action.name: action
     for action in [
         Action("acknowledge", RESPOND, label=_("Acknowledge")),
+        Action("classify", RESPOND, label=_("Reclassify")),
         Action("assign", ASSIGN, label=_("Assign owner")),
         Action("investigate", INVESTIGATE, owner_only=True, label=_("Investigate")),
         Action("record_visit", INVESTIGATE, label=_("Record visit")),
@@ -144,6 +146,20 @@ def prepare_acknowledge(complaint: Complaint, data: dict, actor, now: datetime) 
     # The one who answers first owns the complaint unless someone else is named (000 P2§二).
     owner = _owner(data, default=complaint.owner or (actor if may_own(actor) else None))
     return {"now": now, "owner": owner, "promised_by": promised_by}
+
+
+def prepare_classify(complaint: Complaint, data: dict, actor, now: datetime) -> dict:
+    """Triage: fix the category, or raise (lower) the severity and with it the promises."""
+    category = text(data, "category", max_length=40) or complaint.category
+    severity = text(data, "severity", max_length=10) or complaint.severity
+    if category not in Category.values:
+        raise ValidationError({"category": _("Unknown category.")})
+    if severity not in Severity.values:
+        raise ValidationError({"severity": _("Unknown severity.")})
+    if (category, severity) == (complaint.category, complaint.severity):
+        raise ValidationError({"detail": _("Change the category or the severity.")})
+    text(data, "note", required=True)  # why: the reclassification is audited
+    return {"category": category, "severity": severity, "sla_policy": sla.policy_for(severity)}
 
 
 def prepare_assign(complaint: Complaint, data: dict, actor, now: datetime) -> dict:
@@ -275,6 +291,7 @@ def prepare_unlink(complaint: Complaint, data: dict, actor, now: datetime) -> di
 
 _PREPARERS = {
     "acknowledge": prepare_acknowledge,
+    "classify": prepare_classify,
     "assign": prepare_assign,
     "record_visit": prepare_record_visit,
     "propose_resolution": prepare_propose_resolution,

@@ -185,6 +185,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.promised_by = promised_by
 
     @transition(field=status, source=list(OPEN_STATUSES), target=RETURN_VALUE(*OPEN_STATUSES))
+    def classify(self, *, category: str, severity: str, sla_policy):
+        self.category, self.severity, self.sla_policy = category, severity, sla_policy
+        return self.status
+
+    @transition(field=status, source=list(OPEN_STATUSES), target=RETURN_VALUE(*OPEN_STATUSES))
     def assign(self, *, owner):
         self.owner = owner
         return self.status

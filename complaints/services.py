@@ -220,25 +220,30 @@ def complaint_create(
 def _begin_handling(complaint: Complaint, now: datetime, actor=None) -> None:
     """Start the promises, and send major and critical complaints to the service manager at once."""
     sla.start_clocks(complaint, now, actor)
-    level = sla.intake_level(complaint)
-    if level:
-        Complaint.objects.filter(pk=complaint.pk).update(escalation_level=level)
-        complaint.escalation_level = level
-        _event(complaint, "escalate", actor=actor, data={"level": level}, public=False, now=now)
-        notify_staff(
-            users=users_in_role(MANAGER),
-            key=f"complaint:{complaint.pk}:severity:{complaint.reopened_count}",
-            template="complaint_escalated",
-            context={
-                "number": complaint.number,
-                "severity": str(complaint.get_severity_display()),
-                "category": str(complaint.get_category_display()),
-                "description": complaint.description[:500],
-                "url": _staff_url(complaint),
-            },
-        )
+    _escalate_by_severity(complaint, now, actor)
     if complaint.owner_id:
         _notify_owner(complaint, "assigned", now)
+
+
+def _escalate_by_severity(complaint: Complaint, now: datetime, actor=None) -> None:
+    level = sla.intake_level(complaint)
+    if level <= complaint.escalation_level:
+        return
+    Complaint.objects.filter(pk=complaint.pk).update(escalation_level=level)
+    complaint.escalation_level = level
+    _event(complaint, "escalate", actor=actor, data={"level": level}, public=False, now=now)
+    notify_staff(
+        users=users_in_role(MANAGER),
+        key=f"complaint:{complaint.pk}:severity:{complaint.severity}:{complaint.reopened_count}",
+        template="complaint_escalated",
+        context={
+            "number": complaint.number,
+            "severity": str(complaint.get_severity_display()),
+            "category": str(complaint.get_category_display()),
+            "description": complaint.description[:500],
+            "url": _staff_url(complaint),
+        },
+    )
 
 
 def _notify_owner(complaint: Complaint, reason: str, now: datetime) -> None:
@@ -328,7 +333,7 @@ def complaint_transition(
         if not can_proceed(method):
             raise ActionNotAllowed(f"{action} is not possible while the complaint is {complaint.status}.")
         kwargs = prepare(action, complaint, data, actor, now)
-        before = complaint.status
+        before, before_severity = complaint.status, complaint.severity
         method(**kwargs)
         if action == "acknowledge" and complaint.promised_by is None:
             # The expected handling time told to the customer: the resolution promise (004 §2.2).
@@ -348,12 +353,14 @@ def complaint_transition(
             public=action not in ("assign", "approve_resolution", "reject_resolution", "contact_attempt"),
             now=now,
         )
-        _after(complaint, action, before, now, actor)
+        _after(complaint, action, before_severity, now, actor)
     complaint.refresh_from_db()
     return complaint
 
 
 def _event_data(action: str, complaint: Complaint) -> dict:
+    if action == "classify":
+        return {"category": complaint.category, "severity": complaint.severity}
     if action in ("acknowledge", "assign"):
         return {
             "owner": complaint.owner.username if complaint.owner else None,
@@ -377,7 +384,7 @@ def _event_data(action: str, complaint: Complaint) -> dict:
     return {}
 
 
-def _after(complaint: Complaint, action: str, before: str, now: datetime, actor) -> None:
+def _after(complaint: Complaint, action: str, before_severity: str, now: datetime, actor) -> None:
     """Clocks, records and notifications that follow an action (inside its transaction)."""
     customer_context = {"number": complaint.number}
     if action == "acknowledge":
@@ -395,6 +402,10 @@ def _after(complaint: Complaint, action: str, before: str, now: datetime, actor)
         )
         if owner and owner != actor:
             _notify_owner(complaint, "acknowledged", now)
+    elif action == "classify":
+        if complaint.severity != before_severity:
+            sla.retime(complaint, now, actor)
+            _escalate_by_severity(complaint, now, actor)
     elif action == "assign":
         _notify_owner(complaint, "assigned", now)
     elif action == "record_visit":

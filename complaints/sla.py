@@ -22,7 +22,7 @@ from aftersales.core.selectors import clocks_for
 from aftersales.core.sla.registry import RecordedClockEvent
 from aftersales.core.sla.services import clock_cancel, clock_pause, clock_resume, clock_start, clock_stop
 
-from .choices import CORRECTIVE_CLOCK, ClockName, Severity
+from .choices import CORRECTIVE_CLOCK, ClockName, Severity, Status
 from .models import BreachReport, Complaint, ComplaintSlaPolicy, CorrectiveAction, default_ladder
 
 WORK_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.ON_SITE, ClockName.RESOLUTION)
@@ -114,6 +114,27 @@ def restart_resolution(complaint: Complaint, now: datetime, actor=None) -> None:
     cancel_all(complaint, now, actor, note="reopened")
     if complaint.sla_policy:
         _start(complaint, ClockName.RESOLUTION, complaint.sla_policy.resolution_minutes, now, actor)
+
+
+def retime(complaint: Complaint, now: datetime, actor=None) -> None:
+    """A new severity brings new promises, counted from now; kept promises stay kept."""
+    policy = complaint.sla_policy
+    if policy is None:
+        return
+    targets = {
+        ClockName.FIRST_RESPONSE: policy.first_response_minutes,
+        ClockName.ON_SITE: policy.on_site_minutes,
+        ClockName.RESOLUTION: policy.resolution_minutes,
+    }
+    had = {clock.name for clock in clocks_for(complaint)}
+    for clock in _open_clocks(complaint):
+        clock_cancel(clock=clock, now=now, actor=actor, note="reclassified")
+        if targets[clock.name]:
+            _start(complaint, clock.name, targets[clock.name], now, actor)
+    if policy.on_site_minutes and ClockName.ON_SITE not in had and complaint.visited_at is None:
+        _start(complaint, ClockName.ON_SITE, policy.on_site_minutes, now, actor)
+    if complaint.status == Status.PROPOSED:
+        pause_resolution(complaint, now, actor, note="awaiting the customer's answer")
 
 
 def resolution_due(complaint: Complaint) -> datetime | None:

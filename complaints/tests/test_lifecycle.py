@@ -359,7 +359,7 @@ def test_roles_are_enforced_on_every_step(staff, make_user):
         assert actions_for(complaint, user) == []
     with pytest.raises(PermissionDenied):
         act(complaint, "acknowledge", None, by_customer=True)
-    assert actions_for(complaint, staff["agent"]) == ["acknowledge", "withdraw"]
+    assert actions_for(complaint, staff["agent"]) == ["acknowledge", "classify", "withdraw"]
 
     complaint = act(complaint, "acknowledge", staff["agent"], {"owner": staff["supervisor"].username})
     assert complaint.owner == staff["supervisor"]
@@ -479,3 +479,62 @@ def test_a_customer_message_reaches_the_owner(staff):
     assert event.by_customer and event.public
     message = OutboxMessage.objects.get(template="complaint_customer_message", channel="in_app")
     assert message.recipient == staff["agent"].username
+
+
+# --- triage ---------------------------------------------------------------------------------------
+
+
+def test_raising_the_severity_re_times_the_promises_and_tells_the_service_manager(staff):
+    complaint = factories.complaint_in(Status.ACKNOWLEDGED, staff=staff, now=T0)
+    later = T0 + timedelta(hours=2)
+
+    with pytest.raises(ValidationError):  # the reclassification is audited: say why
+        act(complaint, "classify", staff["agent"], {"severity": "critical"}, now=later)
+    with pytest.raises(ValidationError):
+        act(complaint, "classify", staff["agent"], {"severity": "general", "note": "no change"}, now=later)
+    complaint = act(complaint, "classify", staff["agent"], {"severity": "critical", "note": "Gas smell."}, now=later)
+
+    assert complaint.severity == "critical" and complaint.status == Status.ACKNOWLEDGED
+    assert complaint.escalation_level == 2
+    current = {name: clock for (name, _cycle), clock in clocks(complaint).items() if clock.is_open}
+    # The first response was given already; the visit and the resolution are promised anew from now.
+    assert {name: clock.due_at for name, clock in current.items()} == {
+        "on_site": later + timedelta(hours=24),
+        "resolution": later + timedelta(hours=48),
+    }
+    assert states(complaint)[("first_response", 1)] == SlaClock.State.MET
+    assert states(complaint)[("resolution", 1)] == SlaClock.State.CANCELLED
+    escalated = OutboxMessage.objects.filter(template="complaint_escalated", channel="in_app")
+    assert {message.recipient for message in escalated} == {staff["manager"].username, staff["manager2"].username}
+
+    recategorised = act(complaint, "classify", staff["agent"], {"category": "product.function_defect", "note": "x"})
+    assert recategorised.category == "product.function_defect"
+    assert OutboxMessage.objects.filter(template="complaint_escalated", channel="in_app").count() == 2  # not again
+
+
+def test_public_intake_links_only_the_customers_own_ticket_and_keeps_unknown_serials(staff):
+    from complaints.intake import complaint_submit
+    from tickets.services import ticket_create
+
+    owner = factories.customer(phone="13800138000")
+    stranger = factories.customer(phone="13900139000", name="路人")
+    own_ticket = ticket_create(customer=owner, ticket_type="repair", description="x", now=T0).ticket
+    other_ticket = ticket_create(customer=stranger, ticket_type="repair", description="x", now=T0).ticket
+
+    mine = complaint_submit(
+        category="service.late_repair",
+        name="Someone else",
+        phone="138 0013 8000",
+        description="Still waiting.",
+        ticket_number=own_ticket.number.lower(),
+        serial="NOPE-1",
+    )
+    assert mine.created.complaint.customer == owner and owner.name == "赵敏"  # the record is not changed
+    assert list(mine.created.complaint.tickets.all()) == [own_ticket] and mine.ticket_linked
+    assert mine.serial_registered is False and "NOPE-1" in mine.created.complaint.description
+    assert mine.created.complaint.severity == "general"
+
+    theirs = complaint_submit(
+        category="service.attitude", name="x", phone="13800138000", description="y", ticket_number=other_ticket.number
+    )
+    assert theirs.ticket_linked is False and not theirs.created.complaint.tickets.exists()

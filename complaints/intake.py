@@ -1,0 +1,64 @@
+"""Taking a complaint in from the public (portal form and public API): whose it is, about what.
+
+The customer is found by normalised phone number, else created, with the same rule as service
+requests (tickets/intake.py): nothing a stranger types changes an existing customer's record. A
+serial names a registered unit or is kept in the description; a ticket number is linked only when
+that ticket belongs to the same customer, so nobody can attach themselves to someone else's case.
+Severity is ``general`` from the public; staff raise it after triage (``classify``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from tickets.intake import UNREGISTERED_SERIAL, customer_for_request
+from tickets.models import Ticket
+from warranty.selectors import unit_by_serial
+
+from .choices import Channel
+from .services import CreatedComplaint, complaint_create
+
+
+@dataclass(frozen=True)
+class SubmittedComplaint:
+    created: CreatedComplaint
+    serial_registered: bool | None  # None: no serial given
+    ticket_linked: bool | None  # None: no ticket number given
+
+
+def complaint_submit(
+    *,
+    category: str,
+    name: str,
+    phone: str,
+    description: str,
+    email: str = "",
+    serial: str = "",
+    ticket_number: str = "",
+    channel: str = Channel.ONLINE,
+) -> SubmittedComplaint:
+    serial, ticket_number = (serial or "").strip(), (ticket_number or "").strip().upper()
+    unit = unit_by_serial(serial) if serial else None
+    notes = []
+    if serial and unit is None:
+        notes.append(f"[{UNREGISTERED_SERIAL}: {serial}]")
+    with transaction.atomic():
+        customer = customer_for_request(name=name, phone=phone, email=email)
+        ticket = Ticket.objects.filter(number=ticket_number, customer=customer).first() if ticket_number else None
+        if ticket_number and ticket is None:
+            notes.append(f"[服务单号 / ticket number: {ticket_number}]")
+        created = complaint_create(
+            customer=customer,
+            category=category,
+            description="\n\n".join([description.strip(), *notes]) if notes else description,
+            channel=channel,
+            unit=unit,
+            tickets=[ticket] if ticket else [],
+        )
+    return SubmittedComplaint(
+        created=created,
+        serial_registered=(unit is not None) if serial else None,
+        ticket_linked=(ticket is not None) if ticket_number else None,
+    )
