@@ -11,6 +11,8 @@ api_v1 = [
     path("public/warranty/<str:serial>/", PublicWarrantyCheckView.as_view(), name="public-warranty-check"),
     path("tickets/", include("tickets.api.urls")),
     path("public/", include("tickets.api.public")),
+    path("complaints/", include("complaints.api.urls")),
+    path("public/", include("complaints.api.public")),
 ]
 
 urlpatterns = [

@@ -198,8 +198,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several resources have a "status" with different choices; name each set after its resource.
-    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "tickets.choices.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.choices.Status",
+        "TicketChannelEnum": "tickets.choices.Channel",
+        "ComplaintStatusEnum": "complaints.choices.Status",
+        "ComplaintChannelEnum": "complaints.choices.Channel",
+    },
 }
+
+# --- Complaints ----------------------------------------------------------------------------
+# Compensation above this amount (CNY) waits for the service manager's approval (REQUIREMENTS §5).
+COMPLAINT_COMPENSATION_APPROVAL_LIMIT = env.int("COMPLAINT_COMPENSATION_APPROVAL_LIMIT", default=500)
 
 # --- Email and SMS --------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

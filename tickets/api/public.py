@@ -276,6 +276,7 @@ TRACK_ACTIONS: dict[str, type[serializers.Serializer]] = {
     "confirm": EmptySerializer,
     "rate": RateSerializer,
     "reopen": ReopenSerializer,
+    "object": ReopenSerializer,  # a complaint's customer objects to the proposed resolution, with a reason
     "approve_quote": NoteSerializer,
     "decline_quote": NoteSerializer,
 }
@@ -283,7 +284,7 @@ TRACK_ACTIONS: dict[str, type[serializers.Serializer]] = {
 TrackedItem = inline_serializer(
     "TrackedItem",
     {
-        "kind": serializers.CharField(help_text="ticket (complaint later)"),
+        "kind": serializers.CharField(help_text="ticket or complaint"),
         "number": serializers.CharField(),
         "status": serializers.CharField(),
         "status_label": serializers.CharField(),
@@ -367,6 +368,6 @@ urlpatterns = [
     path("track/<str:token>/messages/", _action_view("message"), name="public-track-message"),
     *[
         path(f"track/<str:token>/{name.replace('_', '-')}/", _action_view(name), name=f"public-track-{name}")
-        for name in ("confirm", "rate", "reopen", "approve_quote", "decline_quote")
+        for name in ("confirm", "rate", "reopen", "object", "approve_quote", "decline_quote")
     ],
 ]

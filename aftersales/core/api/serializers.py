@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import BusinessCalendar, Customer, Region, SlaClock, WorkingPeriod
@@ -49,3 +50,26 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
     class Meta:
         model = BusinessCalendar
         fields = ["code", "name", "timezone", "always_open", "working_periods"]
+
+
+class StatusListField(serializers.Field):
+    """A list filter: ``status=a`` or ``status=a,b``; ``open`` stands for every open status."""
+
+    default_error_messages = {"invalid": _("Give statuses separated by commas.")}
+
+    def __init__(self, *, statuses, open_statuses, **kwargs):
+        self.statuses, self.open_statuses = list(statuses), sorted(open_statuses)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        chosen: list[str] = []
+        for value in (value.strip() for value in data.split(",") if value.strip()):
+            if value == "open":
+                chosen.extend(self.open_statuses)
+            elif value in self.statuses:
+                chosen.append(value)
+            else:
+                raise serializers.ValidationError(_("Unknown status %(value)r.") % {"value": value[:40]})
+        return chosen
