@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from django.db import connection
 from aftersales.core.models import ClockEvent, OutboxMessage, SlaClock
 from aftersales.core.sla.registry import register_clock_handler
 from aftersales.core.sla.sweep import sla_sweep
+from aftersales.core.tests.concurrency import THREAD_TIMEOUT, kinds, run_together
 from conftest import shanghai
 from tickets import sla
 from tickets.choices import ClockName, FollowUpKind, Status
@@ -31,34 +31,6 @@ from . import factories
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("committed_sla_matrix")]
 
 T0 = shanghai(2026, 11, 23, 10)
-THREAD_TIMEOUT = 60  # a deadlock that PostgreSQL did not break would hang here, not pass
-
-
-def run_together(*jobs: Callable[[], object]) -> list[tuple[str, object]]:
-    """Start every job at the same moment; ("ok", result) or ("error", exception) for each."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[tuple[str, object] | None] = [None] * len(jobs)
-
-    def work(index: int, job: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=THREAD_TIMEOUT)
-            outcomes[index] = ("ok", job())
-        except Exception as error:  # the test inspects every outcome
-            outcomes[index] = ("error", error)
-        finally:
-            connection.close()  # this thread's connection
-
-    threads = [threading.Thread(target=work, args=(index, job)) for index, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=THREAD_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a worker is stuck (deadlock?)"
-    return outcomes  # type: ignore[return-value]
-
-
-def kinds(outcomes) -> Counter:
-    return Counter(type(value).__name__ if kind == "error" else "ok" for kind, value in outcomes)
 
 
 @pytest.fixture
