@@ -18,7 +18,14 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from warranty.choices import FaultCause
-from warranty.services import PartLine, quote_create, quote_respond, warranty_decide, warranty_decision_record
+from warranty.services import (
+    MAX_LABOUR_HOURS,
+    PartLine,
+    quote_create,
+    quote_respond,
+    warranty_decide,
+    warranty_decision_record,
+)
 
 from .choices import FunctionalTest, TicketType
 from .models import Technician, Ticket
@@ -168,6 +175,67 @@ def prepare_dispatch(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
     return {"technician": user, "appointment_at": appointment_at}
 
 
+# One entry of labour and travel: at most what a quote may charge (warranty.services) and a long day's
+# drive; the ticket's totals must still fit their columns (labour: 6 digits, 2 decimals).
+MAX_TRAVEL_KM = 5000
+MAX_TOTAL_LABOUR_HOURS = Decimal("9999.99")
+MAX_TOTAL_TRAVEL_KM = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Work:
+    labour_hours: Decimal  # added to the ticket's total
+    travel_km: int
+
+    def __bool__(self) -> bool:
+        return bool(self.labour_hours or self.travel_km)
+
+
+def _invalid(field: str, message, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def _number(data: dict, field: str, message) -> Decimal | None:
+    """A finite number from JSON (number or text) or a form; None when left out or empty."""
+    raw = data.get(field)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
+        raise _invalid(field, message, "invalid")
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError) as error:
+        raise _invalid(field, message, "invalid") from error
+    if not value.is_finite():  # NaN and infinities compare by raising
+        raise _invalid(field, message, "invalid")
+    return value
+
+
+def clean_work(data: dict, ticket: Ticket | None = None) -> Work:
+    """``labour_hours`` (up to 2 decimals) and ``travel_km`` (whole km) of one visit, both optional.
+
+    Refuses what is not a number, negative, beyond the per-visit bounds, or would overflow the
+    ticket's totals (400, never a database error).
+    """
+    labour = _number(data, "labour_hours", _("Enter a number of hours.")) or Decimal("0")
+    if not 0 <= labour <= MAX_LABOUR_HOURS:
+        raise _invalid("labour_hours", _("Enter hours from 0 to %(max)s.") % {"max": MAX_LABOUR_HOURS}, "out_of_range")
+    if labour != labour.quantize(Decimal("0.01")):
+        raise _invalid("labour_hours", _("Give hours to at most 2 decimal places."), "invalid")
+    distance = _number(data, "travel_km", _("Enter whole kilometres.")) or Decimal("0")
+    if distance != distance.to_integral_value():
+        raise _invalid("travel_km", _("Enter whole kilometres."), "invalid")
+    if not 0 <= distance <= MAX_TRAVEL_KM:
+        raise _invalid("travel_km", _("Enter kilometres from 0 to %(max)d.") % {"max": MAX_TRAVEL_KM}, "out_of_range")
+    work = Work(labour_hours=labour.quantize(Decimal("0.01")), travel_km=int(distance))
+    if ticket is not None:
+        if ticket.labour_hours + work.labour_hours > MAX_TOTAL_LABOUR_HOURS:
+            raise _invalid("labour_hours", _("The ticket's total labour would be too large."), "too_large")
+        if ticket.travel_km + work.travel_km > MAX_TOTAL_TRAVEL_KM:
+            raise _invalid("travel_km", _("The ticket's total travel would be too large."), "too_large")
+    return work
+
+
 def prepare_resolve(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
     resolution = _text(data, "resolution", required=True)
     functional_test = _text(data, "functional_test")
@@ -178,7 +246,9 @@ def prepare_resolve(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
         raise ValidationError({"functional_test": _("A repair is resolved only after a passed functional test.")})
     if functional_test not in FunctionalTest.values:
         raise ValidationError({"functional_test": _("Unknown functional test result.")})
-    return {"resolution": resolution, "functional_test": functional_test, "now": now}
+    # The last visit's labour and travel may be recorded with the resolution (ticket_record_work).
+    work = clean_work(data, ticket)
+    return {"resolution": resolution, "functional_test": functional_test, "now": now, "work": work}
 
 
 def prepare_close(ticket: Ticket, data: dict, actor, now: datetime) -> dict:

@@ -10,7 +10,8 @@ A candidate for ``tickets.services`` (it writes); kept apart because that module
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,17 +19,21 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from aftersales.core.attachments import attachment_check, files_discarded_on_error
 from aftersales.core.models import Customer
 from aftersales.core.services import customer_create
 from warranty.models import RegisteredUnit
 from warranty.selectors import unit_by_serial
 
 from .choices import Channel, Priority
+from .models import TicketAttachment
 from .selectors import customer_by_phone
-from .services import CreatedTicket, ticket_create
+from .services import CreatedTicket, ticket_attach, ticket_create
 
 # The same marker the public API writes, so staff search one way for units to register.
 UNREGISTERED_SERIAL = "序列号未登记 / serial number not registered"
+# Photos sent with a new request (the ticket holds up to services.MAX_ATTACHMENTS in all).
+MAX_REQUEST_ATTACHMENTS = 5
 
 
 def customer_language() -> str:
@@ -66,6 +71,22 @@ def unit_for_serial(serial: str) -> RegisteredUnit | None:
 class SubmittedRequest:
     created: CreatedTicket
     serial_registered: bool | None  # None: no serial given; False: unknown serial, kept in the description
+    attachments: list[TicketAttachment] = field(default_factory=list)
+
+
+def request_attachments_check(uploads: Sequence, *, field_name: str = "attachments") -> None:
+    """Every file of a new request, checked before anything is written (ValidationError, codes kept)."""
+    if len(uploads) > MAX_REQUEST_ATTACHMENTS:
+        raise ValidationError(
+            {
+                field_name: ValidationError(
+                    _("Attach at most %(max)d files to a request.") % {"max": MAX_REQUEST_ATTACHMENTS},
+                    code="too_many_files",
+                )
+            }
+        )
+    for upload in uploads:
+        attachment_check(upload, field=field_name)
 
 
 def request_submit(
@@ -78,14 +99,22 @@ def request_submit(
     serial: str = "",
     priority: str = Priority.NORMAL,
     channel: str = Channel.WEB,
+    attachments: Sequence = (),
 ) -> SubmittedRequest:
-    """A request from the public portal (no account): find or create the customer, then the ticket."""
+    """A request from the public portal (no account): find or create the customer, then the ticket.
+
+    ``attachments`` (photos, documents; at most ``MAX_REQUEST_ATTACHMENTS``) are all checked first
+    and stored in the same transaction: one bad file refuses the whole request, and nothing of it
+    — customer, ticket or file — is left behind.
+    """
+    attachments = list(attachments)
+    request_attachments_check(attachments)
     serial = (serial or "").strip()
     unit = unit_by_serial(serial) if serial else None
     if serial and unit is None:
         # Not attached, but not lost either: staff find and register the unit.
         description = f"{description}\n\n[{UNREGISTERED_SERIAL}: {serial}]"
-    with transaction.atomic():
+    with files_discarded_on_error() as stored, transaction.atomic():
         customer = customer_for_request(name=name, phone=phone, email=email)
         created = ticket_create(
             customer=customer,
@@ -96,4 +125,8 @@ def request_submit(
             unit=unit,
             actor=None,
         )
-    return SubmittedRequest(created=created, serial_registered=(unit is not None) if serial else None)
+        for upload in attachments:
+            stored.append(ticket_attach(created.ticket, upload, by_customer=True))
+    return SubmittedRequest(
+        created=created, serial_registered=(unit is not None) if serial else None, attachments=stored
+    )

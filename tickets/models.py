@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
+from aftersales.core.models import Attachment
 from aftersales.core.models.sla import default_thresholds
 
 from .choices import (
@@ -182,6 +183,11 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def add_work(self, work) -> None:
+        """Add one visit's labour and travel (``actions.Work``, already checked) to the totals."""
+        self.labour_hours += work.labour_hours
+        self.travel_km += work.travel_km
+
     # --- transitions (fields only; see services.ticket_transition) ------------------------------
     @transition(field=status, source=Status.NEW, target=Status.ACKNOWLEDGED)
     def acknowledge(self, *, now):
@@ -239,10 +245,12 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             lambda ticket: ticket.status == Status.IN_PROGRESS or ticket.ticket_type == TicketType.CONSULTATION
         ],
     )
-    def resolve(self, *, resolution: str, functional_test: str, now):
+    def resolve(self, *, resolution: str, functional_test: str, now, work=None):
         self.resolution = resolution
         self.functional_test = functional_test
         self.resolved_at = now
+        if work:
+            self.add_work(work)
         if self.first_visit_fixed is None:
             self.first_visit_fixed = self.visits <= 1
 
@@ -297,6 +305,18 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.action} {self.from_status}→{self.to_status}"
+
+
+class TicketAttachment(Attachment):
+    """A photo or document on a ticket, from the customer (portal, API) or from staff."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="attachments")
+    # The customer sees their own files and those staff chose to show them (as with notes).
+    public = models.BooleanField(_("visible to the customer"), default=False)
+
+    class Meta(Attachment.Meta):
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
 
 class PartUsage(models.Model):

@@ -12,6 +12,7 @@ _READ = {
     "tickets.view_standbyloan",
     "tickets.view_technician",
     "tickets.view_slapolicy",
+    "tickets.view_ticketattachment",
 }
 
 ROLE_PERMISSIONS = {
@@ -20,6 +21,7 @@ ROLE_PERMISSIONS = {
     | {
         "tickets.add_ticket",
         "tickets.change_ticket",
+        "tickets.add_ticketattachment",
         "tickets.respond_ticket",
         "tickets.diagnose_ticket",
         "tickets.quote_ticket",
@@ -35,6 +37,7 @@ ROLE_PERMISSIONS = {
         "tickets.quote_ticket",
         "tickets.work_ticket",
         "tickets.add_partusage",
+        "tickets.add_ticketattachment",
         "tickets.change_followup",
     },
     # 主管: dispatch, quotes, escalations, everything an agent does.
@@ -42,6 +45,7 @@ ROLE_PERMISSIONS = {
     | {
         "tickets.add_ticket",
         "tickets.change_ticket",
+        "tickets.add_ticketattachment",
         "tickets.respond_ticket",
         "tickets.diagnose_ticket",
         "tickets.quote_ticket",
@@ -60,6 +64,7 @@ ROLE_PERMISSIONS = {
     COORDINATOR: {
         "tickets.view_ticket",
         "tickets.view_ticketevent",
+        "tickets.view_ticketattachment",
         "tickets.view_standbyunit",
         "tickets.view_standbyloan",
     },

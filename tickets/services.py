@@ -10,19 +10,22 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from aftersales.core import clock
+from aftersales.core.attachments import attachment_check, attachment_create, files_discarded_on_error
 from aftersales.core.models import Customer, SlaClock
 from aftersales.core.notifications import notify_staff
 from aftersales.core.numbering import number_next
 from aftersales.core.tracking import tracking_token_new
 
 from . import sla
-from .actions import ACTIONS, ActionNotAllowed, prepare, within_reopen_window
+from .actions import ACTIONS, ActionNotAllowed, Work, clean_work, prepare, within_reopen_window
 from .choices import PAUSED_STATUSES, ClockName, FollowUpKind, Priority, Status
-from .models import FollowUp, PartUsage, StandbyLoan, StandbyUnit, Survey, Ticket, TicketEvent
+from .models import FollowUp, PartUsage, StandbyLoan, StandbyUnit, Survey, Ticket, TicketAttachment, TicketEvent
 from .notifications import notify_customer, staff_for_role
+from .selectors import tickets_visible_to
 
 LOW_SCORE = 2  # a score of 2 or less opens a follow-up for the supervisor (REQUIREMENTS §3)
 
@@ -214,7 +217,7 @@ def ticket_transition(
             actor=actor,
             by_customer=by_customer,
             note=note[:5000],
-            data=_event_data(action, ticket),
+            data=_event_data(action, ticket, kwargs),
             now=now,
         )
         _move_clocks(ticket, action, before, now, actor)
@@ -224,7 +227,16 @@ def ticket_transition(
     return ticket
 
 
-def _event_data(action: str, ticket: Ticket) -> dict:
+def _work_data(work: Work, ticket: Ticket) -> dict:
+    return {
+        "labour_hours": str(work.labour_hours),
+        "travel_km": work.travel_km,
+        "total_labour_hours": str(ticket.labour_hours),
+        "total_travel_km": ticket.travel_km,
+    }
+
+
+def _event_data(action: str, ticket: Ticket, kwargs: dict) -> dict:
     if action == "dispatch":
         return {
             "technician": ticket.assignee.username,
@@ -235,7 +247,8 @@ def _event_data(action: str, ticket: Ticket) -> dict:
     if action == "request_quote":
         return {"quote": ticket.quote_id, "total": str(ticket.quote.total)}
     if action == "resolve":
-        return {"functional_test": ticket.functional_test}
+        work = kwargs.get("work")
+        return {"functional_test": ticket.functional_test, **(_work_data(work, ticket) if work else {})}
     return {}
 
 
@@ -393,3 +406,131 @@ def follow_up_complete(
     follow_up.note, follow_up.explanation, follow_up.remedy = note, explanation.strip(), remedy.strip()
     follow_up.save()
     return follow_up
+
+
+# One visit's labour and travel (REQUIREMENTS §3: parts used, labour, travel): while the work goes on,
+# and after the fix until the ticket is closed (the drive back, the last hour written up late).
+WORK_STATUSES = (Status.IN_PROGRESS, Status.AWAITING_PARTS, Status.RESOLVED, Status.CONFIRMED)
+
+
+def may_record_work(ticket: Ticket, user) -> bool:
+    """The assigned technician, or someone who dispatches (a supervisor); the rule of ``assignee_only``."""
+    if user is None or not user.is_active or not user.has_perm("tickets.work_ticket"):
+        return False
+    return ticket.assignee_id == user.pk or user.has_perm("tickets.dispatch_ticket")
+
+
+def ticket_record_work(
+    *,
+    ticket: Ticket,
+    by,
+    labour_hours=None,
+    travel_km=None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """Add one visit's labour hours and travel kilometres to the ticket's totals, with an event.
+
+    PermissionDenied (403) unless ``may_record_work``; ActionNotAllowed (409) outside ``WORK_STATUSES``;
+    ValidationError (400) for bad or missing amounts (see ``actions.clean_work``).
+    """
+    now = now or clock.now()
+    if not isinstance(note, str) or len(note) > 5000:
+        raise ValidationError({"note": ValidationError("Write a note of at most 5000 characters.", code="invalid")})
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if not may_record_work(ticket, by):
+            raise PermissionDenied("Only the assigned technician (or a dispatcher) records the work.")
+        if ticket.status not in WORK_STATUSES:
+            raise ActionNotAllowed(f"Work is recorded while the ticket is in work, not while it is {ticket.status}.")
+        work = clean_work({"labour_hours": labour_hours, "travel_km": travel_km}, ticket)
+        if not work:
+            raise ValidationError(_("Give the labour hours or the travel kilometres."), code="nothing_to_record")
+        ticket.add_work(work)
+        ticket.save(update_fields=["labour_hours", "travel_km", "updated_at"])
+        _event(
+            ticket, "work_recorded", actor=by, note=note.strip(), data=_work_data(work, ticket), public=False, now=now
+        )
+    return ticket
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+MAX_ATTACHMENTS = 10  # per ticket: photos of the fault and the paperwork, not an archive
+# A customer adds files while the request is open or waiting for them to confirm; staff at any time.
+_CLOSED_TO_CUSTOMER = (Status.CLOSED, Status.CANCELLED)
+
+
+def may_attach(ticket: Ticket, user) -> bool:
+    """Staff who may add attachments and may see this ticket (``selectors.tickets_visible_to``)."""
+    if user is None or not user.is_active or not user.has_perm("tickets.add_ticketattachment"):
+        return False
+    return tickets_visible_to(user).filter(pk=ticket.pk).exists()
+
+
+def customer_may_attach(ticket: Ticket) -> bool:
+    return ticket.status not in _CLOSED_TO_CUSTOMER and ticket.attachments.count() < MAX_ATTACHMENTS
+
+
+def ticket_attach(
+    ticket: Ticket,
+    upload,
+    *,
+    by=None,
+    by_customer: bool = False,
+    public: bool | None = None,
+    now: datetime | None = None,
+) -> TicketAttachment:
+    """Check and store a photo or document on the ticket and note it on the timeline.
+
+    ``by_customer``: sent through the tracking link (``by`` is None); always shown to the customer.
+    Staff (``by``) need ``may_attach``; their files are internal unless ``public`` (which, like a
+    public note, is the service desk's to decide: ``respond_ticket``). At most ``MAX_ATTACHMENTS``.
+    Raises ValidationError (bad file, too many: 400), PermissionDenied (403), ActionNotAllowed (409:
+    the customer's request is closed). Nothing is stored unless everything succeeds.
+    """
+    now = now or clock.now()
+    if by_customer:
+        by, public = None, True
+    else:
+        if not may_attach(ticket, by):
+            raise PermissionDenied("You may not add files to this ticket.")
+        public = bool(public)
+        if public and not by.has_perm("tickets.respond_ticket"):
+            raise PermissionDenied("Only the service desk shows files to the customer.")
+    attachment_check(upload)  # before any lock or write: a bad file changes nothing
+    with files_discarded_on_error() as stored, transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if by_customer and ticket.status in _CLOSED_TO_CUSTOMER:
+            raise ActionNotAllowed(_("This request is closed; files can no longer be added."))
+        if ticket.attachments.count() >= MAX_ATTACHMENTS:
+            raise ValidationError(
+                {
+                    "file": ValidationError(
+                        _("A request holds at most %(max)d files; this one has reached the limit."),
+                        code="too_many_files",
+                        params={"max": MAX_ATTACHMENTS},
+                    )
+                }
+            )
+        attachment = attachment_create(
+            model=TicketAttachment,
+            upload=upload,
+            by=by,
+            by_customer=by_customer,
+            now=now,
+            ticket=ticket,
+            public=public,
+        )
+        stored.append(attachment)
+        _event(
+            ticket,
+            "attachment_added",
+            actor=by,
+            by_customer=by_customer,
+            note=attachment.original_name,
+            data={"attachment": attachment.pk, "name": attachment.original_name, "size": attachment.size},
+            public=public,
+            now=now,
+        )
+    return attachment

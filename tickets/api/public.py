@@ -22,12 +22,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,19 +37,22 @@ from rest_framework.views import APIView
 from aftersales.core import clock
 from aftersales.core.api.errors import Conflict
 from aftersales.core.api.parsers import SafeJSONParser
+from aftersales.core.api.renderers import DOWNLOAD_RENDERERS
 from aftersales.core.api.throttling import PublicRateThrottle
+from aftersales.core.attachments import attachment_response
 from aftersales.core.services import clean_phone
 from aftersales.core.trackables import (
     TrackingActionUnsupported,
     TrackingConflict,
     trackable_find,
 )
+from aftersales.core.uploads import validate_attachment
 
 from .. import selectors, services
 from ..choices import Channel, ClockName, Priority, Status, TicketType
-from ..intake import request_submit
-from ..models import Ticket
-from .common import CONFLICTS
+from ..intake import MAX_REQUEST_ATTACHMENTS, request_submit
+from ..models import Ticket, TicketAttachment
+from .common import CONFLICTS, validation_codes_kept
 
 MAX_TEXT = 5000
 PUBLIC_TYPES = [TicketType.REPAIR, TicketType.CONSULTATION, TicketType.INSTALLATION, TicketType.RETURN_EXCHANGE]
@@ -112,7 +117,18 @@ class TicketTrackable:
                 }
                 for clock_row in view.clocks
             ],
-            "actions": view.actions,
+            "actions": [*view.actions, *(["attach"] if services.customer_may_attach(ticket) else [])],
+            "attachments": [
+                {
+                    "id": attachment.pk,
+                    "name": attachment.original_name,
+                    "size": attachment.size,
+                    "content_type": attachment.content_type,
+                    "created_at": _time(attachment.created_at),
+                    "by": "customer" if attachment.by_customer else "service",
+                }
+                for attachment in self._attachments(ticket)
+            ],
             "reopen_until": _time(view.reopen_until),
             "rating": view.rated_score,
             "quote": None,
@@ -137,9 +153,19 @@ class TicketTrackable:
             }
         return data
 
+    def _attachments(self, ticket: Ticket):
+        # The customer's own files, and those staff chose to show (as with notes).
+        return ticket.attachments.filter(public=True).order_by("created_at", "id")
+
+    def attachment(self, ticket: Ticket, attachment_id: int) -> TicketAttachment | None:
+        """One file the customer may download through their link, or None."""
+        return self._attachments(ticket).filter(pk=attachment_id).first()
+
     def perform(self, ticket: Ticket, action: str, payload: dict, *, now: datetime) -> None:
         try:
-            if action == "message":
+            if action == "attach":
+                services.ticket_attach(ticket, payload["file"], by_customer=True, now=now)
+            elif action == "message":
                 services.ticket_customer_message(ticket=ticket, body=payload["body"], now=now)
             elif action == "rate":
                 services.survey_answer(ticket=ticket, score=payload["score"], comment=payload["comment"], now=now)
@@ -180,6 +206,13 @@ class PublicRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="", max_length=254)
     description = serializers.CharField(max_length=MAX_TEXT)
     priority = serializers.CharField(required=False, default=Priority.NORMAL)
+    attachments = serializers.ListField(
+        child=serializers.FileField(validators=[validate_attachment]),
+        max_length=MAX_REQUEST_ATTACHMENTS,
+        required=False,
+        default=list,
+        help_text="multipart only: up to 5 photos or documents (PDF, JPEG, PNG, WebP; 10 MB each)",
+    )
 
     def validate_phone(self, value: str) -> str:
         try:
@@ -209,8 +242,11 @@ PublicRequestCreated = inline_serializer(
 
 
 class PublicRequestCreateView(PublicView):
+    # JSON as always; multipart when the customer sends photos with the request.
+    parser_classes = [SafeJSONParser, MultiPartParser]
+
     @extend_schema(
-        request=PublicRequestSerializer,
+        request={"application/json": PublicRequestSerializer, "multipart/form-data": PublicRequestSerializer},
         responses={
             201: PublicRequestCreated,
             400: OpenApiResponse(description="invalid input"),
@@ -225,16 +261,18 @@ class PublicRequestCreateView(PublicView):
         data = serializer.validated_data
         # The same path as the portal's form (tickets/intake.py): one rule for finding the customer
         # and for serial numbers nobody registered.
-        submitted = request_submit(
-            ticket_type=data["type"],
-            name=data["name"],
-            phone=data["phone"],
-            email=data["email"],
-            description=data["description"],
-            serial=data["serial"],
-            priority=data["priority"],
-            channel=Channel.WEB,
-        )
+        with validation_codes_kept():
+            submitted = request_submit(
+                ticket_type=data["type"],
+                name=data["name"],
+                phone=data["phone"],
+                email=data["email"],
+                description=data["description"],
+                serial=data["serial"],
+                priority=data["priority"],
+                channel=Channel.WEB,
+                attachments=data["attachments"],
+            )
         created = submitted.created
         return Response(
             {
@@ -292,6 +330,10 @@ TrackedItem = inline_serializer(
         "timeline": serializers.ListField(child=serializers.DictField()),
         "sla": serializers.ListField(child=serializers.DictField()),
         "actions": serializers.ListField(child=serializers.CharField()),
+        "attachments": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="id, name, size, content_type, created_at, by, download_url",
+        ),
     },
 )
 
@@ -303,6 +345,15 @@ def _tracked(token: str):
     return tracked
 
 
+def _represented(request, token: str, tracked, *, now: datetime) -> dict:
+    """The trackable's view, with each attachment's download link (built here: only the link knows the token)."""
+    data = tracked.trackable.represent(tracked.subject, now=now)
+    for attachment in data.get("attachments", []):
+        path = reverse("public-track-attachment", kwargs={"token": token, "attachment_id": attachment["id"]})
+        attachment["download_url"] = request.build_absolute_uri(path)
+    return data
+
+
 class TrackView(PublicView):
     @extend_schema(
         responses={200: TrackedItem, 404: OpenApiResponse(description="unknown or malformed token")},
@@ -311,7 +362,7 @@ class TrackView(PublicView):
     )
     def get(self, request, token: str):
         tracked = _tracked(token)
-        return Response(tracked.trackable.represent(tracked.subject, now=clock.now()))
+        return Response(_represented(request, token, tracked, now=clock.now()))
 
 
 class TrackActionView(PublicView):
@@ -336,7 +387,70 @@ class TrackActionView(PublicView):
         # Read again: the action changed the subject (status, timeline, actions).
         tracked = _tracked(token)
         code = status.HTTP_201_CREATED if self.action_name == "message" else status.HTTP_200_OK
-        return Response(tracked.trackable.represent(tracked.subject, now=now), status=code)
+        return Response(_represented(request, token, tracked, now=now), status=code)
+
+
+class PublicAttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        validators=[validate_attachment], help_text="PDF, JPEG, PNG or WebP, at most 10 MB (checked by content)"
+    )
+
+
+class TrackAttachmentsView(PublicView):
+    """``POST track/<token>/attachments/``: the customer adds a photo or document (multipart, ``file``)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": PublicAttachmentUploadSerializer},
+        responses={
+            201: TrackedItem,
+            400: OpenApiResponse(description="not a PDF/JPEG/PNG/WebP by content, over 10 MB, or 10 files already"),
+            404: OpenApiResponse(description="unknown token, or this item takes no files"),
+            409: OpenApiResponse(description="the request is closed"),
+            415: OpenApiResponse(description="not sent as multipart/form-data"),
+        },
+        summary="Customer action: attach a photo or document (public)",
+        auth=[],
+    )
+    def post(self, request, token: str):
+        tracked = _tracked(token)
+        upload = PublicAttachmentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        now = clock.now()
+        try:
+            with validation_codes_kept():
+                tracked.trackable.perform(tracked.subject, "attach", {"file": upload.validated_data["file"]}, now=now)
+        except TrackingConflict as error:
+            raise Conflict(str(error) or None) from error
+        except TrackingActionUnsupported as error:
+            raise NotFound() from error
+        tracked = _tracked(token)
+        return Response(_represented(request, token, tracked, now=now), status=status.HTTP_201_CREATED)
+
+
+class TrackAttachmentView(PublicView):
+    """``GET track/<token>/attachments/<id>/``: one file the customer may see, as a download."""
+
+    renderer_classes = DOWNLOAD_RENDERERS
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="the file, as a download"
+            ),
+            404: OpenApiResponse(description="unknown token, or no such file for the customer"),
+        },
+        summary="Download a file of a request or complaint (public)",
+        auth=[],
+    )
+    def get(self, request, token: str, attachment_id: int):
+        tracked = _tracked(token)
+        find = getattr(tracked.trackable, "attachment", None)
+        attachment = find(tracked.subject, attachment_id) if find is not None else None
+        if attachment is None:
+            raise NotFound()
+        return attachment_response(attachment)
 
 
 def _action_view(name: str):
@@ -366,6 +480,12 @@ urlpatterns = [
     path("requests/", PublicRequestCreateView.as_view(), name="public-request-create"),
     path("track/<str:token>/", TrackView.as_view(), name="public-track"),
     path("track/<str:token>/messages/", _action_view("message"), name="public-track-message"),
+    path("track/<str:token>/attachments/", TrackAttachmentsView.as_view(), name="public-track-attachments"),
+    path(
+        "track/<str:token>/attachments/<int:attachment_id>/",
+        TrackAttachmentView.as_view(),
+        name="public-track-attachment",
+    ),
     *[
         path(f"track/<str:token>/{name.replace('_', '-')}/", _action_view(name), name=f"public-track-{name}")
         for name in ("confirm", "rate", "reopen", "object", "approve_quote", "decline_quote")

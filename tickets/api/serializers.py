@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -14,10 +15,12 @@ from rest_framework import serializers
 from aftersales.core.api.serializers import SlaClockSerializer
 from aftersales.core.privacy import can_see_contact, mask_address, mask_phone
 from aftersales.core.services import clean_phone
+from aftersales.core.uploads import validate_attachment
 
 from .. import selectors, services
+from ..actions import MAX_TRAVEL_KM
 from ..choices import OPEN_STATUSES, Channel, Priority, Status, TicketType
-from ..models import PartUsage, Ticket, TicketEvent
+from ..models import PartUsage, Ticket, TicketAttachment, TicketEvent
 from ..selectors import Queue
 
 MAX_TEXT = 5000
@@ -198,12 +201,47 @@ class PartUsageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TicketAttachmentSerializer(serializers.ModelSerializer):
+    """One file on a ticket; ``download_url`` is the access-checked download (never a public media URL)."""
+
+    name = serializers.CharField(source="original_name", read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True, default=None)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketAttachment
+        fields = [
+            "id",
+            "name",
+            "size",
+            "content_type",
+            "created_at",
+            "by_customer",
+            "public",
+            "uploaded_by",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment: TicketAttachment) -> str:
+        ticket = self.context.get("ticket") or attachment.ticket
+        path = reverse("ticket-attachment", kwargs={"number": ticket.number, "attachment_id": attachment.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
 class TicketDetailSerializer(TicketSerializer):
     parts = PartUsageSerializer(many=True, read_only=True)
+    attachments = serializers.SerializerMethodField()
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "parts"]
+        fields = [*TicketSerializer.Meta.fields, "parts", "attachments"]
         read_only_fields = fields
+
+    @extend_schema_field(TicketAttachmentSerializer(many=True))
+    def get_attachments(self, ticket: Ticket) -> list[dict]:
+        attachments = ticket.attachments.select_related("uploaded_by").order_by("created_at", "id")
+        return TicketAttachmentSerializer(attachments, many=True, context={**self.context, "ticket": ticket}).data
 
 
 class TicketCreatedSerializer(TicketDetailSerializer):
@@ -364,6 +402,25 @@ class PartCreateSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=1000)
     unit_cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     replacement_serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        validators=[validate_attachment], help_text="PDF, JPEG, PNG or WebP, at most 10 MB (checked by content)"
+    )
+    public = serializers.BooleanField(
+        default=False, help_text="shown on the customer's tracking page (service desk roles only)"
+    )
+
+
+class WorkRecordSerializer(serializers.Serializer):
+    """One visit's labour and travel, added to the ticket's totals; at least one of the two."""
+
+    labour_hours = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=0, max_value=1000, required=False, allow_null=True
+    )
+    travel_km = serializers.IntegerField(min_value=0, max_value=MAX_TRAVEL_KM, required=False, allow_null=True)
+    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
 
 
 # --- dispatch suggestions -------------------------------------------------------------------------

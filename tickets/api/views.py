@@ -15,22 +15,27 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from aftersales.core import services as core_services
 from aftersales.core.api.parsers import SafeJSONParser
+from aftersales.core.api.renderers import DOWNLOAD_RENDERERS
+from aftersales.core.attachments import attachment_response
 from aftersales.core.models import Customer
 from warranty.selectors import unit_by_serial
 
 from .. import selectors, services
 from ..models import Ticket
-from .common import reject_nul, service_errors
+from .common import reject_nul, service_errors, validation_codes_kept
 from .serializers import (
+    AttachmentUploadSerializer,
     DispatchSuggestionSerializer,
     NoteCreateSerializer,
     PartCreateSerializer,
     PartUsageSerializer,
+    TicketAttachmentSerializer,
     TicketCreatedSerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
@@ -38,6 +43,7 @@ from .serializers import (
     TicketFilterSerializer,
     TicketSerializer,
     TransitionSerializer,
+    WorkRecordSerializer,
 )
 
 VIEW = "tickets.view_ticket"
@@ -81,6 +87,9 @@ class TicketViewSet(viewsets.GenericViewSet):
         "events": (VIEW, "tickets.view_ticketevent"),
         "parts": (VIEW, "tickets.add_partusage"),
         "dispatch_candidates": (VIEW, "tickets.dispatch_ticket", "tickets.view_technician"),
+        "attachments": (VIEW, "tickets.view_ticketattachment"),
+        "attachment": (VIEW, "tickets.view_ticketattachment"),
+        "work": (VIEW, "tickets.work_ticket"),
     }
 
     def get_queryset(self):
@@ -257,3 +266,85 @@ class TicketViewSet(viewsets.GenericViewSet):
                 }
             ).data
         )
+
+    # --- attachments ---------------------------------------------------------------------------
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: TicketAttachmentSerializer(many=True)},
+        summary="The ticket's attachments (photos, documents), internal ones included",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={
+            201: TicketAttachmentSerializer,
+            400: OpenApiResponse(description="not a PDF/JPEG/PNG/WebP by content, over 10 MB, or 10 files already"),
+            403: OpenApiResponse(description="this user may not add files (or show them to the customer)"),
+            415: OpenApiResponse(description="not sent as multipart/form-data"),
+        },
+        summary="Attach a photo or document (multipart, field `file`)",
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    def attachments(self, request, number: str):
+        ticket = self.get_object()
+        context = {**self.get_serializer_context(), "ticket": ticket}
+        if request.method == "GET":
+            rows = ticket.attachments.select_related("uploaded_by").order_by("created_at", "id")
+            return Response(TicketAttachmentSerializer(rows, many=True, context=context).data)
+        if not services.may_attach(ticket, request.user):
+            raise PermissionDenied(_("You may not add files to this ticket."))
+        upload = AttachmentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        with service_errors(), validation_codes_kept():
+            attachment = services.ticket_attach(
+                ticket,
+                upload.validated_data["file"],
+                by=request.user,
+                public=upload.validated_data["public"],
+            )
+        return Response(TicketAttachmentSerializer(attachment, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="the file, as a download"
+            ),
+            404: OpenApiResponse(description="no such file on a ticket this user may see"),
+        },
+        summary="Download one attachment",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]{1,18})",
+        url_name="attachment",
+        renderer_classes=DOWNLOAD_RENDERERS,
+    )
+    def attachment(self, request, number: str, attachment_id: str):
+        ticket = self.get_object()
+        attachment = ticket.attachments.filter(pk=int(attachment_id)).first()
+        if attachment is None:
+            raise NotFound()
+        return attachment_response(attachment)
+
+    # --- labour and travel ------------------------------------------------------------------------
+
+    @extend_schema(
+        request=WorkRecordSerializer,
+        responses={
+            200: TicketDetailSerializer,
+            400: OpenApiResponse(description="not a number, out of bounds, or neither hours nor kilometres"),
+            403: OpenApiResponse(description="only the assigned technician or a dispatcher records work"),
+            409: OpenApiResponse(description="the ticket is not in work (in progress, awaiting parts, resolved)"),
+        },
+        summary="Record one visit's labour hours and travel kilometres (added to the ticket's totals)",
+    )
+    @action(detail=True, methods=["post"])
+    def work(self, request, number: str):
+        ticket = self.get_object()
+        body = WorkRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors(), validation_codes_kept():
+            ticket = services.ticket_record_work(ticket=ticket, by=request.user, **body.validated_data)
+        return self._detail(self._fresh(ticket))

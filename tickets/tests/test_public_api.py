@@ -235,7 +235,7 @@ def test_tracking_shows_status_timeline_and_promises(client, staff, at):
         "met_at": None,
         "state": "running",
     }
-    assert body["actions"] == ["message"]
+    assert body["actions"] == ["message", "attach"]
     assert body["quote"] is None and body["resolution"] == ""
 
 
@@ -323,7 +323,7 @@ def test_confirm_only_after_resolution(client, staff, at):
     _, open_token = tracked(staff, Status.IN_PROGRESS)
     resolved, resolved_token = tracked(staff, Status.RESOLVED)
 
-    assert tracked_actions(client, resolved_token) == ["message", "confirm", "rate", "reopen"]
+    assert tracked_actions(client, resolved_token) == ["message", "confirm", "rate", "reopen", "attach"]
     assert assert_error(client.post(track_url(open_token, "confirm/"), {}, format="json"), 409)["code"] == "conflict"
     response = client.post(track_url(resolved_token, "confirm/"), format="json")
 
@@ -440,7 +440,7 @@ def test_the_customer_answers_a_quote(client, staff, at):
 
     body = client.get(track_url(token)).json()
     assert body["status"] == "awaiting_quote"
-    assert body["actions"] == ["message", "approve_quote", "decline_quote"]
+    assert body["actions"] == ["message", "approve_quote", "decline_quote", "attach"]
     assert body["quote"]["parts_amount"] == "180.00"
     assert body["quote"]["lines"] == [
         {"part_number": "PCB-1", "description": "主板", "quantity": 1, "unit_price": "180.00"}
