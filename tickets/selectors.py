@@ -306,6 +306,7 @@ _EVENT_LABELS = {
     "rate": lambda: _("Rated"),
     "standby_lent": lambda: _("Standby unit lent"),
     "standby_returned": lambda: _("Standby unit returned"),
+    "attachment_added": lambda: _("File added"),
 }
 # Clocks that are promises to the customer; the return-visit reply window is the service's own.
 _CUSTOMER_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.ON_SITE, ClockName.RESOLUTION)
@@ -381,7 +382,8 @@ def ticket_customer_view(ticket: Ticket, *, now: datetime) -> CustomerView:
     timeline = []
     for event in events:
         by, by_label = _role_of(event)
-        shows_note = event.by_customer or event.action == "note"
+        # The note of a file event is the file's name; of a public file, that is what staff chose to show.
+        shows_note = event.by_customer or event.action in ("note", "attachment_added")
         timeline.append(
             CustomerTimelineEntry(
                 at=event.created_at,

@@ -16,7 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -26,11 +26,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from aftersales.core import clock
+from aftersales.core.attachments import attachment_response
 from aftersales.core.trackables import Tracked, TrackingActionUnsupported, TrackingConflict, trackable_find
 
 from ..choices import Status, TicketType
 from ..intake import request_submit
-from .forms import ConfirmForm, MessageForm, QuoteAnswerForm, RateForm, ReopenForm, ServiceRequestForm
+from .forms import AttachForm, ConfirmForm, MessageForm, QuoteAnswerForm, RateForm, ReopenForm, ServiceRequestForm
 from .ratelimit import client_ident, rate_limit_hit
 
 REQUEST_RATE_SCOPE = "portal-request"
@@ -63,7 +64,7 @@ def request_create(request):
     if request.method != "POST":
         initial = {key: request.GET[key] for key in ("serial", "ticket_type") if key in request.GET}
         return render(request, "tickets/portal/request_form.html", {"form": ServiceRequestForm(initial=initial)})
-    form = ServiceRequestForm(request.POST)
+    form = ServiceRequestForm(request.POST, request.FILES)
     if not rate_limit_hit(scope=REQUEST_RATE_SCOPE, ident=client_ident(request), rate=request_rate()):
         # Counted before validation: a script trying variations is limited like one sending spam.
         return render(request, "tickets/portal/request_form.html", {"form": form, "rate_limited": True}, status=429)
@@ -79,6 +80,7 @@ def request_create(request):
             description=data["description"],
             serial=data["serial"],
             priority=form.priority,
+            attachments=data["photos"],
         )
     except ValidationError as error:
         _add_errors(form, error)
@@ -136,6 +138,7 @@ TRACK_FORMS = {
     "rate": _Form(RateForm, "rate", gettext_lazy("Thank you for rating our service.")),
     "reopen": _Form(ReopenForm, "reopen", gettext_lazy("Your request is open again; we will contact you soon.")),
     "quote": _Form(QuoteAnswerForm, "", gettext_lazy("Thank you — we have your answer to the quote.")),
+    "attach": _Form(AttachForm, "attach", gettext_lazy("Thank you — your file was added.")),
 }
 # Which form offers which of the trackable's actions.
 _FORM_ACTIONS = {
@@ -144,6 +147,7 @@ _FORM_ACTIONS = {
     "rate": {"rate"},
     "reopen": {"reopen"},
     "quote": {"approve_quote", "decline_quote"},
+    "attach": {"attach"},
 }
 
 
@@ -167,7 +171,7 @@ def track(request, token: str):
         if spec is None:
             messages.error(request, _("Something went wrong with that form. Please try again."))
             return HttpResponseRedirect(request.path)
-        form = spec.form_class(request.POST, prefix=name)
+        form = spec.form_class(request.POST, request.FILES, prefix=name)
         available = tracked.trackable.represent(tracked.subject, now=now)["actions"]
         action = spec.action_for(form)
         if action not in available or action not in _FORM_ACTIONS[name]:
@@ -191,7 +195,21 @@ def track(request, token: str):
         bound[name] = form
         tracked = tracked_by_token(token)  # read again for the page
     context = _track_context(tracked, now=now, bound=bound)
+    for attachment in context["item"].get("attachments", []):
+        attachment["url"] = reverse("tickets_portal:attachment", args=[token, attachment["id"]])
     return _private(render(request, "tickets/portal/track.html", context, status=status))
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def track_attachment(request, token: str, attachment_id: int):
+    """One file of the request, for whoever holds its link: the customer's own and those staff shared."""
+    tracked = tracked_by_token(token)
+    find = getattr(tracked.trackable, "attachment", None) if tracked is not None else None
+    attachment = find(tracked.subject, attachment_id) if find is not None else None
+    if attachment is None:
+        raise Http404
+    return _private(attachment_response(attachment))
 
 
 def _add_errors(form: forms.Form, error: ValidationError) -> None:
