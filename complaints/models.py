@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
+from aftersales.core.models import Attachment
 from aftersales.core.models.sla import default_thresholds
 
 from .choices import (
@@ -298,6 +299,20 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.action} {self.from_status}→{self.to_status}"
+
+
+class ComplaintAttachment(Attachment):
+    """A photo or document on a complaint, from the customer (portal, API) or from staff."""
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    # The customer sees their own files and those staff chose to show them (as with notes).
+    public = models.BooleanField(_("visible to the customer"), default=False)
+
+    class Meta(Attachment.Meta):
+        verbose_name = _("complaint attachment")
+        verbose_name_plural = _("complaint attachments")
 
 
 class CorrectiveAction(models.Model):

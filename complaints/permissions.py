@@ -8,6 +8,7 @@ _READ = {
     "complaints.view_correctiveaction",
     "complaints.view_breachreport",
     "complaints.view_complaintslapolicy",
+    "complaints.view_complaintattachment",
 }
 
 ROLE_PERMISSIONS = {
@@ -15,6 +16,7 @@ ROLE_PERMISSIONS = {
     AGENT: _READ
     | {
         "complaints.add_complaint",
+        "complaints.add_complaintattachment",
         "complaints.respond_complaint",
         "complaints.reopen_complaint",
         "complaints.change_breachreport",
@@ -23,6 +25,7 @@ ROLE_PERMISSIONS = {
     SUPERVISOR: _READ
     | {
         "complaints.add_complaint",
+        "complaints.add_complaintattachment",
         "complaints.respond_complaint",
         "complaints.investigate_complaint",
         "complaints.assign_complaint",

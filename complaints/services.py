@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from aftersales.core import clock
+from aftersales.core.attachments import attachment_check, attachment_create, files_discarded_on_error
 from aftersales.core.models import Customer, SlaClock
 from aftersales.core.notifications import notify_customer, notify_staff, users_in_role
 from aftersales.core.numbering import number_next
@@ -27,6 +28,7 @@ from .choices import OPEN_STATUSES, Category, Cause, Channel, ClockName, Correct
 from .models import (
     BreachReport,
     Complaint,
+    ComplaintAttachment,
     ComplaintEvent,
     CorrectiveAction,
     StaffComplaintRecord,
@@ -505,6 +507,78 @@ def complaint_staff_note(
     if not body or "\x00" in body:
         raise ValidationError({"body": _("Write a note.")})
     return _event(complaint, "note", actor=actor, note=body, public=public, now=now or clock.now())
+
+
+# --- attachments ---------------------------------------------------------------------------------------
+
+MAX_ATTACHMENTS = 10  # per complaint: photos and paperwork, not an archive
+# A customer adds files until the complaint is archived or withdrawn; staff at any time.
+_CLOSED_TO_CUSTOMER = (Status.CLOSED, Status.WITHDRAWN)
+
+
+def customer_may_attach(complaint: Complaint) -> bool:
+    return complaint.status not in _CLOSED_TO_CUSTOMER and complaint.attachments.count() < MAX_ATTACHMENTS
+
+
+def complaint_attach(
+    complaint: Complaint,
+    upload,
+    *,
+    by=None,
+    by_customer: bool = False,
+    public: bool = False,
+    now: datetime | None = None,
+) -> ComplaintAttachment:
+    """Check and store a photo or document on the complaint and note it on the timeline.
+
+    A customer's file is always visible to them; a staff file only when ``public`` (a desk decision,
+    ``respond_complaint``). ValidationError (bad file, too many), PermissionDenied, ActionNotAllowed
+    (closed to the customer). Nothing is stored unless everything succeeds.
+    """
+    now = now or clock.now()
+    if by_customer:
+        by, public = None, True
+    else:
+        if by is None or not by.is_active or not by.has_perm("complaints.add_complaintattachment"):
+            raise PermissionDenied("You may not add files to complaints.")
+        if public and not by.has_perm("complaints.respond_complaint"):
+            raise PermissionDenied("Only the complaint desk shows files to the customer.")
+    attachment_check(upload)  # before any lock or write: a bad file changes nothing
+    with files_discarded_on_error() as stored, transaction.atomic():
+        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if by_customer and complaint.status in _CLOSED_TO_CUSTOMER:
+            raise ActionNotAllowed("This complaint is closed; files can no longer be added.")
+        if complaint.attachments.count() >= MAX_ATTACHMENTS:
+            raise ValidationError(
+                {
+                    "file": ValidationError(
+                        _("A complaint holds at most %(max)d files; this one has reached the limit."),
+                        code="too_many_files",
+                        params={"max": MAX_ATTACHMENTS},
+                    )
+                }
+            )
+        attachment = attachment_create(
+            model=ComplaintAttachment,
+            upload=upload,
+            by=by,
+            by_customer=by_customer,
+            now=now,
+            complaint=complaint,
+            public=bool(public),
+        )
+        stored.append(attachment)
+        _event(
+            complaint,
+            "attachment_added",
+            actor=by,
+            by_customer=by_customer,
+            note=attachment.original_name,
+            data={"attachment": attachment.pk, "name": attachment.original_name, "size": attachment.size},
+            public=bool(public),
+            now=now,
+        )
+    return attachment
 
 
 # --- corrective actions (PDCA) ----------------------------------------------------------------------

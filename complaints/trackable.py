@@ -16,7 +16,7 @@ from aftersales.core.trackables import TrackingActionUnsupported, TrackingConfli
 from . import selectors, services
 from .actions import ActionNotAllowed
 from .choices import DONE_STATUSES, ClockName, Status
-from .models import Complaint
+from .models import Complaint, ComplaintAttachment
 
 _SHOWS_RESOLUTION = (Status.PROPOSED, *DONE_STATUSES)
 _CONFLICTS = (ActionNotAllowed, TransitionNotAllowed, ConcurrentTransition)
@@ -84,13 +84,34 @@ class ComplaintTrackable:
                 }
                 for clock in view.clocks
             ],
-            "actions": view.actions,
+            "actions": [*view.actions, *(["attach"] if services.customer_may_attach(complaint) else [])],
+            "attachments": [
+                {
+                    "id": attachment.pk,
+                    "name": attachment.original_name,
+                    "size": attachment.size,
+                    "content_type": attachment.content_type,
+                    "created_at": _time(attachment.created_at),
+                    "by": "customer" if attachment.by_customer else "service",
+                }
+                for attachment in self._attachments(complaint)
+            ],
             "reopen_until": _time(view.reopen_until),
         }
 
+    def _attachments(self, complaint: Complaint):
+        # The customer's own files, and those staff chose to show (as with notes).
+        return complaint.attachments.filter(public=True).order_by("created_at", "id")
+
+    def attachment(self, complaint: Complaint, attachment_id: int) -> ComplaintAttachment | None:
+        """One file the customer may download through their link, or None."""
+        return self._attachments(complaint).filter(pk=attachment_id).first()
+
     def perform(self, complaint: Complaint, action: str, payload: dict, *, now: datetime) -> None:
         try:
-            if action == "message":
+            if action == "attach":
+                services.complaint_attach(complaint, payload["file"], by_customer=True, now=now)
+            elif action == "message":
                 services.complaint_customer_message(complaint=complaint, body=payload["body"], now=now)
             elif action in ("confirm", "object", "reopen"):
                 note = payload.get("reason") or payload.get("note") or ""

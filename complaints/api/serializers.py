@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aftersales.core.api.serializers import SlaClockSerializer, StatusListField
 from aftersales.core.privacy import CUSTOMER_SUMMARY_SCHEMA, customer_summary
+from aftersales.core.uploads import validate_attachment
 from tickets.api.serializers import CustomerRefField
 
 from .. import selectors, services
 from ..choices import OPEN_STATUSES, Category, CategoryGroup, Channel, Severity, Status
-from ..models import BreachReport, Complaint, ComplaintEvent, CorrectiveAction
+from ..models import BreachReport, Complaint, ComplaintAttachment, ComplaintEvent, CorrectiveAction
 from ..selectors import Queue
 
 MAX_TEXT = 5000
@@ -108,6 +110,36 @@ class BreachReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ComplaintAttachmentSerializer(serializers.ModelSerializer):
+    """One file on a complaint; ``download_url`` is the access-checked download (never a public media URL)."""
+
+    name = serializers.CharField(source="original_name", read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True, default=None)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ComplaintAttachment
+        fields = [
+            "id",
+            "name",
+            "size",
+            "content_type",
+            "created_at",
+            "by_customer",
+            "public",
+            "uploaded_by",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment: ComplaintAttachment) -> str:
+        path = reverse(
+            "complaint-attachment", kwargs={"number": attachment.complaint.number, "attachment_id": attachment.pk}
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
 class ComplaintDetailSerializer(ComplaintSerializer):
     tickets = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
     duplicates = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
@@ -116,6 +148,7 @@ class ComplaintDetailSerializer(ComplaintSerializer):
     approved_by = serializers.CharField(source="approved_by.username", read_only=True, default=None)
     corrective_actions = CorrectiveActionSerializer(many=True, read_only=True)
     breach_reports = BreachReportSerializer(many=True, read_only=True)
+    attachments = ComplaintAttachmentSerializer(many=True, read_only=True)
 
     class Meta(ComplaintSerializer.Meta):
         fields = [
@@ -141,6 +174,7 @@ class ComplaintDetailSerializer(ComplaintSerializer):
             "withdrawn_at",
             "corrective_actions",
             "breach_reports",
+            "attachments",
         ]
         read_only_fields = fields
 
@@ -233,6 +267,13 @@ class TransitionSerializer(serializers.Serializer):
 class ComplaintNoteCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=MAX_TEXT)
     public = serializers.BooleanField(default=False, help_text="shown on the customer's tracking page")
+
+
+class ComplaintAttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        validators=[validate_attachment], help_text="PDF, JPEG, PNG or WebP, at most 10 MB (checked by content)"
+    )
+    public = serializers.BooleanField(default=False, help_text="shown on the customer's tracking page (desk roles)")
 
 
 class CorrectiveActionCreateSerializer(serializers.Serializer):

@@ -15,13 +15,17 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from aftersales.core import services as core_services
 from aftersales.core.api.parsers import SafeJSONParser
+from aftersales.core.api.renderers import DOWNLOAD_RENDERERS
 from aftersales.core.api.services import reject_nul, service_errors
+from aftersales.core.attachments import attachment_response
 from aftersales.core.models import Customer
+from tickets.api.common import validation_codes_kept
 from tickets.models import Ticket
 from tickets.selectors import customer_by_phone
 from warranty.selectors import unit_by_serial
@@ -32,6 +36,8 @@ from ..models import BreachReport, Complaint, CorrectiveAction
 from .serializers import (
     BreachExplainSerializer,
     BreachReportSerializer,
+    ComplaintAttachmentSerializer,
+    ComplaintAttachmentUploadSerializer,
     ComplaintCreatedSerializer,
     ComplaintCreateSerializer,
     ComplaintDetailSerializer,
@@ -84,6 +90,8 @@ class ComplaintViewSet(viewsets.GenericViewSet):
         "create": (VIEW, "complaints.add_complaint"),
         "events": (VIEW, "complaints.view_complaintevent"),
         "corrective_actions": (VIEW, "complaints.add_correctiveaction"),
+        "attachments": (VIEW, "complaints.view_complaintattachment"),
+        "attachment": (VIEW, "complaints.view_complaintattachment"),
     }
 
     def get_queryset(self):
@@ -259,6 +267,57 @@ class ComplaintViewSet(viewsets.GenericViewSet):
                 actor=request.user,
             )
         return Response(CorrectiveActionSerializer(corrective).data, status=status.HTTP_201_CREATED)
+
+    # --- attachments ---------------------------------------------------------------------------------
+
+    @extend_schema(methods=["GET"], responses={200: ComplaintAttachmentSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": ComplaintAttachmentUploadSerializer},
+        responses={
+            201: ComplaintAttachmentSerializer,
+            400: OpenApiResponse(description="not a PDF/JPEG/PNG/WebP by content, over 10 MB, or 10 files already"),
+            403: OpenApiResponse(description="this user may not add files (or show them to the customer)"),
+            415: OpenApiResponse(description="not sent as multipart/form-data"),
+        },
+        summary="The complaint's files; POST attaches one (multipart, field `file`)",
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    def attachments(self, request, number: str):
+        complaint = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            rows = complaint.attachments.select_related("uploaded_by", "complaint").order_by("created_at", "id")
+            return Response(ComplaintAttachmentSerializer(rows, many=True, context=context).data)
+        upload = ComplaintAttachmentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        with service_errors(CONFLICTS), validation_codes_kept():
+            attachment = services.complaint_attach(
+                complaint, upload.validated_data["file"], by=request.user, public=upload.validated_data["public"]
+            )
+        return Response(ComplaintAttachmentSerializer(attachment, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="the file, as a download"
+            ),
+            404: OpenApiResponse(description="no such file on this complaint"),
+        },
+        summary="Download one attachment",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=rf"attachments/(?P<attachment_id>{_ID})",
+        url_name="attachment",
+        renderer_classes=DOWNLOAD_RENDERERS,
+    )
+    def attachment(self, request, number: str, attachment_id: str):
+        attachment = self.get_object().attachments.filter(pk=int(attachment_id)).first()
+        if attachment is None:
+            raise NotFound()
+        return attachment_response(attachment)
 
     # --- corrective actions and late-promise reports of one complaint ------------------------------
 

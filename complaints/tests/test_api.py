@@ -334,7 +334,7 @@ def test_the_public_files_a_complaint_and_follows_it(staff):
     track = f"/api/v1/public/track/{body['tracking_token']}/"
 
     seen = public.get(track).json()
-    assert (seen["kind"], seen["status"], seen["actions"]) == ("complaint", "received", ["message"])
+    assert (seen["kind"], seen["status"], seen["actions"]) == ("complaint", "received", ["message", "attach"])
     assert [entry["action"] for entry in seen["timeline"]] == ["create"]
 
     complaint = Complaint.objects.get(number=body["number"])
@@ -345,7 +345,7 @@ def test_the_public_files_a_complaint_and_follows_it(staff):
     ]:
         complaint = complaint_transition(complaint=complaint, action=action, actor=actor, data=dict(data), now=T0)
     seen = public.get(track).json()
-    assert seen["status"] == "proposed" and set(seen["actions"]) == {"message", "confirm", "object"}
+    assert seen["status"] == "proposed" and set(seen["actions"]) == {"message", "confirm", "object", "attach"}
     assert seen["resolution"]["compensation_kind"] == "coupon" and seen["owner"] == staff["agent"].username
 
     assert public.post(track + "object/", {}, format="json").status_code == 400  # a reason is required
