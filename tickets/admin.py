@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
 
 from aftersales.core import clock
+from aftersales.core.attachments import attachment_response
 from aftersales.core.calendars.services import calendar_specs
 from aftersales.core.models import SlaClock
 from aftersales.core.privacy import can_see_contact, mask_phone
@@ -38,6 +40,7 @@ from warranty.services import AlreadyAnswered
 from . import services
 from .actions import ACTIONS, ActionNotAllowed
 from .admin_forms import (
+    AttachmentForm,
     BulkAssignForm,
     FollowUpCompleteForm,
     NoteForm,
@@ -45,6 +48,7 @@ from .admin_forms import (
     QuoteForm,
     StandbyLendForm,
     TicketCreateForm,
+    WorkForm,
     action_form_class,
     apply_service_error,
 )
@@ -67,6 +71,7 @@ from .models import (
     Survey,
     Technician,
     Ticket,
+    TicketAttachment,
     TicketEvent,
 )
 from .selectors import tickets_visible_to
@@ -165,6 +170,35 @@ class PartUsageInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("recorded_by")
 
 
+class TicketAttachmentInline(ReadOnlyInline):
+    """Files on the ticket; each opens through the access-checked download view, never a media URL."""
+
+    model = TicketAttachment
+    verbose_name = _("attachment")
+    verbose_name_plural = _("attachments")
+    fields = ["download", "file_size", "content_type", "who", "public", "created_at"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description=_("file"))
+    def download(self, attachment):
+        url = reverse("admin:tickets_ticket_attachment", args=[attachment.ticket_id, attachment.pk])
+        return format_html('<a href="{}" download>{}</a>', url, attachment.original_name)
+
+    @admin.display(description=_("size"))
+    def file_size(self, attachment):
+        return filesizeformat(attachment.size)
+
+    @admin.display(description=_("by"))
+    def who(self, attachment):
+        if attachment.uploaded_by_id:
+            return attachment.uploaded_by.get_full_name() or attachment.uploaded_by.username
+        return gettext("customer") if attachment.by_customer else gettext("system")
+
+
 class FollowUpInline(ReadOnlyInline):
     model = FollowUp
     fields = ["kind", "assigned_role", "assignee", "due_at", "done_at", "done_by", "open_link"]
@@ -249,7 +283,7 @@ class TicketAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_per_page = 50
     actions = ["assign_to_technician"]
-    inlines = [TicketEventInline, PartUsageInline, FollowUpInline, StandbyLoanInline]
+    inlines = [TicketEventInline, TicketAttachmentInline, PartUsageInline, FollowUpInline, StandbyLoanInline]
     change_form_template = "admin/tickets/ticket/change_form.html"
     change_list_template = "admin/tickets/ticket/change_list.html"
     fieldsets = [
@@ -279,6 +313,7 @@ class TicketAdmin(admin.ModelAdmin):
                     "entitlement_summary",
                     "quote_summary",
                     ("resolution", "functional_test"),
+                    ("labour_hours", "travel_km"),
                     ("visits", "first_visit_fixed", "reopened_count"),
                     ("resolved_at", "closed_at", "cancelled_at"),
                 ]
@@ -474,6 +509,17 @@ class TicketAdmin(admin.ModelAdmin):
             tools.append(
                 {"label": gettext("Record a part"), "url": reverse("admin:tickets_ticket_part", args=[ticket.pk])}
             )
+        if ticket.status in services.WORK_STATUSES and services.may_record_work(ticket, request.user):
+            tools.append(
+                {
+                    "label": gettext("Record labour and travel"),
+                    "url": reverse("admin:tickets_ticket_work", args=[ticket.pk]),
+                }
+            )
+        if services.may_attach(ticket, request.user):
+            tools.append(
+                {"label": gettext("Attach a file"), "url": reverse("admin:tickets_ticket_attach", args=[ticket.pk])}
+            )
         return {"ticket_actions": actions, "ticket_tools": tools}
 
     # --- custom views -------------------------------------------------------------------------
@@ -484,6 +530,13 @@ class TicketAdmin(admin.ModelAdmin):
             path("<path:object_id>/action/<str:action>/", view(self.action_view), name="tickets_ticket_action"),
             path("<path:object_id>/note/", view(self.note_view), name="tickets_ticket_note"),
             path("<path:object_id>/part/", view(self.part_view), name="tickets_ticket_part"),
+            path("<path:object_id>/work/", view(self.work_view), name="tickets_ticket_work"),
+            path("<path:object_id>/attach/", view(self.attach_view), name="tickets_ticket_attach"),
+            path(
+                "<path:object_id>/attachment/<int:attachment_id>/",
+                view(self.attachment_view),
+                name="tickets_ticket_attachment",
+            ),
             *super().get_urls(),
         ]
 
@@ -615,6 +668,71 @@ class TicketAdmin(admin.ModelAdmin):
         context = {"title": f"{ticket.number}: {label}", "action_label": label, "form": form}
         return self._render_ticket_form(request, ticket, "admin/tickets/ticket/action_form.html", context)
 
+    def work_view(self, request, object_id):
+        """One visit's labour and travel → ``services.ticket_record_work``."""
+        ticket = self._ticket_or_none(request, object_id)
+        if ticket is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not services.may_record_work(ticket, request.user):
+            raise PermissionDenied
+        form = WorkForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                ticket = services.ticket_record_work(ticket=ticket, by=request.user, **form.cleaned_data)
+            except ActionNotAllowed:
+                self.message_user(
+                    request, gettext("Labour and travel are recorded while the ticket is in work."), messages.WARNING
+                )
+                return HttpResponseRedirect(self._change_url(ticket))
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Recorded. The ticket now has %(hours)s h of labour and %(km)d km of travel.")
+                    % {"hours": ticket.labour_hours, "km": ticket.travel_km},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._change_url(ticket))
+        label = gettext("Record labour and travel")
+        context = {"title": f"{ticket.number}: {label}", "action_label": label, "form": form}
+        return self._render_ticket_form(request, ticket, "admin/tickets/ticket/action_form.html", context)
+
+    def attach_view(self, request, object_id):
+        """A photo or document → ``services.ticket_attach`` (checked by content, at most 10 per ticket)."""
+        ticket = self._ticket_or_none(request, object_id)
+        if ticket is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not services.may_attach(ticket, request.user):
+            raise PermissionDenied
+        may_publish = request.user.has_perm("tickets.respond_ticket")
+        form = AttachmentForm(request.POST or None, request.FILES or None, may_publish=may_publish)
+        if request.method == "POST" and form.is_valid():
+            try:
+                attachment = services.ticket_attach(
+                    ticket, form.cleaned_data["file"], by=request.user, public=form.cleaned_data.get("public", False)
+                )
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                self.message_user(
+                    request, gettext("File %(name)s added.") % {"name": attachment.original_name}, messages.SUCCESS
+                )
+                return HttpResponseRedirect(self._change_url(ticket))
+        label = gettext("Attach a file")
+        context = {"title": f"{ticket.number}: {label}", "action_label": label, "form": form}
+        return self._render_ticket_form(request, ticket, "admin/tickets/ticket/action_form.html", context)
+
+    def attachment_view(self, request, object_id, attachment_id):
+        """Download one file of a ticket this user may see (the admin's own visibility rule)."""
+        ticket = self._ticket_or_none(request, object_id)
+        if ticket is None or not request.user.has_perm("tickets.view_ticketattachment"):
+            raise Http404
+        attachment = ticket.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise Http404
+        return attachment_response(attachment)
+
     def add_view(self, request, form_url="", extra_context=None):
         """A new ticket is registered through ``services.ticket_create`` (clocks, number, SMS)."""
         if not self.has_add_permission(request):
@@ -739,6 +857,8 @@ _EVENT_LABELS = {
     "rate": _("Survey answered"),
     "standby_lent": _("Standby unit lent"),
     "standby_returned": _("Standby unit returned"),
+    "attachment_added": _("File added"),
+    "work_recorded": _("Labour and travel recorded"),
 }
 
 

@@ -11,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.models import Customer
 from aftersales.core.services import clean_phone
+from aftersales.core.uploads import validate_attachment
 from warranty.choices import FaultCause
 
+from .actions import MAX_TRAVEL_KM
 from .admin_queries import certified_technicians
 from .choices import Channel, FollowUpKind, FunctionalTest, Priority, TicketType
 from .intake import unit_for_serial
@@ -202,6 +204,22 @@ class ResolveForm(ActionForm):
         widget=forms.RadioSelect,
     )
 
+    labour_hours = forms.DecimalField(
+        label=_("Labour hours (this visit)"),
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("1000"),
+        decimal_places=2,
+        help_text=_("Optional; added to the ticket's labour."),
+    )
+    travel_km = forms.IntegerField(
+        label=_("Travel (km, this visit)"),
+        required=False,
+        min_value=0,
+        max_value=MAX_TRAVEL_KM,
+        help_text=_("Optional; added to the ticket's travel."),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.ticket.ticket_type == TicketType.CONSULTATION:
@@ -211,6 +229,9 @@ class ResolveForm(ActionForm):
         data = super().service_data()
         data["resolution"] = self.cleaned_data["resolution"]
         data["functional_test"] = self.cleaned_data["functional_test"]
+        for name in ("labour_hours", "travel_km"):
+            if self.cleaned_data.get(name) is not None:
+                data[name] = str(self.cleaned_data[name])
         return data
 
 
@@ -248,6 +269,42 @@ class PartForm(forms.Form):
         label=_("Unit cost"), min_value=Decimal("0"), max_value=Decimal("1000000"), decimal_places=2
     )
     replacement_serial = forms.CharField(label=_("Serial of the new part"), max_length=64, required=False)
+
+
+class WorkForm(forms.Form):
+    """One visit's labour and travel (services.ticket_record_work), added to the ticket's totals."""
+
+    labour_hours = forms.DecimalField(
+        label=_("Labour hours"), required=False, min_value=Decimal("0"), max_value=Decimal("1000"), decimal_places=2
+    )
+    travel_km = forms.IntegerField(label=_("Travel (km)"), required=False, min_value=0, max_value=MAX_TRAVEL_KM)
+    note = forms.CharField(
+        label=_("Internal note"), required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not (cleaned.get("labour_hours") or cleaned.get("travel_km")):
+            raise ValidationError(_("Give the labour hours or the travel kilometres."), code="nothing_to_record")
+        return cleaned
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        validators=[validate_attachment],
+        help_text=_("A photo or document: JPEG, PNG, WebP or PDF, at most 10 MB."),
+    )
+    public = forms.BooleanField(
+        label=_("Visible to the customer"),
+        required=False,
+        help_text=_("Leave unticked for an internal file."),
+    )
+
+    def __init__(self, *args, may_publish: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_publish:  # like public notes: the service desk writes to the customer
+            del self.fields["public"]
 
 
 class TechnicianChoiceField(forms.ModelChoiceField):
