@@ -31,6 +31,7 @@ from tickets.portal.views import REQUEST_RATE_SCOPE, request_rate  # noqa: E402
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "test-password"  # what conftest's make_user gives every user
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # a photo of the fault, as far as the checks can tell
 SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "")
 
 
@@ -93,8 +94,9 @@ def shot(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
 
 
-def test_a_request_from_the_portal_to_the_admin_and_back(new_page, make_user):
+def test_a_request_from_the_portal_to_the_admin_and_back(new_page, make_user, settings, tmp_path):
     assert SlaPolicy.objects.exists()
+    settings.MEDIA_ROOT = tmp_path  # the live server runs in this process: it stores the photo here
     make_user("agent", username="agent-wang")
 
     # --- the customer asks for a repair ---------------------------------------------------------
@@ -106,6 +108,7 @@ def test_a_request_from_the_portal_to_the_admin_and_back(new_page, make_user):
     customer.fill("#id_name", "周芷若")
     customer.fill("#id_phone", "139 0000 1111")
     customer.fill("#id_description", "空调不制冷，显示 E4")
+    customer.set_input_files("#id_photos", files=[{"name": "e4.png", "mimeType": "image/png", "buffer": PNG}])
     shot(customer, "portal-request-form")
     customer.click("button[type=submit]")
 
@@ -113,6 +116,8 @@ def test_a_request_from_the_portal_to_the_admin_and_back(new_page, make_user):
     number = customer.locator(".ticket-number").inner_text()
     ticket = Ticket.objects.get(number=number)
     assert ticket.channel == "web" and ticket.status == Status.NEW
+    photo = ticket.attachments.get()
+    assert (photo.original_name, photo.content_type, photo.by_customer) == ("e4.png", "image/png", True)
     tracking_url = customer.locator("#tracking-url").input_value()
     assert "/track/" in tracking_url
     shot(customer, "portal-request-thanks")
@@ -122,6 +127,7 @@ def test_a_request_from_the_portal_to_the_admin_and_back(new_page, make_user):
     expect(customer).to_have_url(re.compile(r"/track/[A-Za-z0-9_-]+/$"))
     expect(customer.locator("#status-label")).to_have_attribute("data-status", "new")
     expect(customer.locator("#status-label")).to_have_text(translated("New"))
+    expect(customer.locator("#attachments .attachment a")).to_have_text("e4.png")
     customer.fill("#id_message-body", "周末全天在家")
     customer.click("#message button[type=submit]")
     expect(customer.locator(".messages")).to_contain_text(translated("Thank you — your message was sent."))
@@ -143,6 +149,7 @@ def test_a_request_from_the_portal_to_the_admin_and_back(new_page, make_user):
     shot(agent, "admin-ticket-list")
     row.locator(f"a:text('{number}')").click()
     expect(agent.locator("#content")).to_contain_text("周末全天在家")  # the customer's message, in the timeline
+    expect(agent.locator("a[download]", has_text="e4.png")).to_have_count(1)  # the photo, via the checked view
     shot(agent, "admin-ticket-change")
     agent.click("a.ticket-action[data-action=acknowledge]")
     expect(agent).to_have_url(re.compile(r"/action/acknowledge/$"))
