@@ -1,0 +1,1167 @@
+"""The staff admin of complaints (REQUIREMENTS §1, §5; 004 ch. 2–3).
+
+A complaint page is read-only: its state and fields move only through the action buttons, each of
+which asks for the action's fields on a small form and calls ``services.complaint_transition``. New
+complaints go through ``services.complaint_create`` (numbers, promises, the duplicate rule);
+notes, corrective actions and late-promise reports through their services.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from aftersales.core import clock
+from aftersales.core.calendars.services import calendar_specs
+from aftersales.core.privacy import can_see_contact, mask_phone
+from aftersales.core.selectors import clocks_for
+from aftersales.core.services import normalize_phone
+from tickets.admin_queries import read_clock
+from tickets.intake import customer_for_request
+
+from . import services
+from .actions import ACTIONS, ActionNotAllowed, approval_limit
+from .admin_forms import (
+    BreachExplainForm,
+    ComplaintCreateForm,
+    CorrectiveActionAddForm,
+    CorrectiveCompleteForm,
+    CorrectiveVerifyForm,
+    NoteForm,
+    ProposeResolutionForm,
+    action_form_class,
+    apply_service_error,
+)
+from .admin_queries import (
+    OPEN_CLOCK_STATES,
+    attach_sla_badges,
+    badge_for,
+    breached_condition,
+    clock_label,
+    corrective_actions_overdue_first,
+    corrective_is_overdue,
+    due_soon_condition,
+    open_condition,
+)
+from .choices import CategoryGroup, CorrectiveStatus, RootCause, Status
+from .models import (
+    BreachReport,
+    Complaint,
+    ComplaintEvent,
+    ComplaintSlaPolicy,
+    CorrectiveAction,
+    StaffComplaintRecord,
+)
+from .selectors import complaints_visible_to, corrective_actions_for_staff
+
+# Corrective actions follow an investigation (services.corrective_action_add).
+CORRECTIVE_STATUSES = (
+    Status.INVESTIGATING,
+    Status.AWAITING_APPROVAL,
+    Status.PROPOSED,
+    Status.CONFIRMED,
+    Status.CLOSED,
+)
+NOTE_PERMISSIONS = ("complaints.respond_complaint", "complaints.investigate_complaint")
+CONFLICTS = (ActionNotAllowed, ConcurrentTransition, TransitionNotAllowed)
+
+
+def _local(moment) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "—"
+
+
+def badge_html(badge) -> str:
+    return format_html('<span class="sla-badge sla-{}" title="{}">{}</span>', badge.level, badge.title, badge.text)
+
+
+def _status_label(value: str) -> str:
+    try:
+        return str(Status(value).label)
+    except ValueError:
+        return value or ""
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user else "—"
+
+
+def _changed_message(label) -> str:
+    return gettext(
+        "“%(action)s” is not possible now: the complaint changed meanwhile. Check its status and try again."
+    ) % {"action": label}
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows written by services; the complaint page shows them."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Timeline entries that are not actions of ACTIONS.
+_EVENT_LABELS = {
+    "create": _("Registered"),
+    "customer_message": _("Message from the customer"),
+    "note": _("Note"),
+    "escalate": _("Escalated"),
+    "duplicate_linked": _("The customer complained again (linked)"),
+    "corrective_action": _("Corrective action planned"),
+    "corrective_done": _("Corrective action done"),
+    "corrective_verified": _("Corrective action verified"),
+    "corrective_rejected": _("Corrective action not effective"),
+    "breach_explained": _("Late promise explained"),
+}
+
+
+class ComplaintEventInline(ReadOnlyInline):
+    model = ComplaintEvent
+    verbose_name = _("timeline entry")
+    verbose_name_plural = _("timeline")
+    fields = ["created_at", "what", "change", "who", "public", "note", "details"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("action"))
+    def what(self, event):
+        spec = ACTIONS.get(event.action)
+        return spec.label if spec else _EVENT_LABELS.get(event.action, event.action)
+
+    @admin.display(description=_("status"))
+    def change(self, event):
+        if not event.to_status or event.from_status == event.to_status:
+            return "—"
+        before = _status_label(event.from_status)
+        return f"{before} → {_status_label(event.to_status)}" if before else _status_label(event.to_status)
+
+    @admin.display(description=_("details"))
+    def details(self, event):
+        if not event.data:
+            return "—"
+        return format_html_join(", ", "{}: {}", sorted((str(key), str(value)) for key, value in event.data.items()))
+
+    @admin.display(description=_("by"))
+    def who(self, event):
+        if event.actor_id:
+            return _person(event.actor)
+        return gettext("customer") if event.by_customer else gettext("system")
+
+
+class CorrectiveActionInline(ReadOnlyInline):
+    model = CorrectiveAction
+    fields = ["description", "owner", "due_at", "status", "done_at", "verified_at", "open_link"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("owner")
+
+    @admin.display(description=_("corrective action"))
+    def open_link(self, action):
+        url = reverse("admin:complaints_correctiveaction_change", args=[action.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Open"))
+
+
+# --- the complaint list -------------------------------------------------------------------------
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """Work queues over open complaints: mine, unassigned, due soon, breached."""
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("mine", _("Owned by me")),
+            ("unassigned", _("Without an owner")),
+            ("due_soon", _("Due within 4 hours")),
+            ("breached", _("Late promises")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        queryset = queryset.filter(open_condition())
+        now = clock.now()
+        if value == "mine":
+            return queryset.filter(owner=request.user)
+        if value == "unassigned":
+            return queryset.filter(owner__isnull=True)
+        if value == "due_soon":
+            return queryset.filter(due_soon_condition(now))
+        if value == "breached":
+            return queryset.filter(breached_condition(now))
+        return queryset
+
+
+class CategoryGroupFilter(admin.SimpleListFilter):
+    """Product / service / other (004 §2.1), the first level of the category tree."""
+
+    title = _("category group")
+    parameter_name = "group"
+
+    def lookups(self, request, model_admin):
+        return CategoryGroup.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in CategoryGroup.values:
+            return queryset.filter(category__startswith=f"{self.value()}.")
+        return queryset
+
+
+class ComplaintChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        # One query for the clocks of the whole page (and one for their calendars).
+        attach_sla_badges(list(self.result_list), clock.now())
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "sla",
+        "status",
+        "severity",
+        "category",
+        "customer",
+        "owner",
+        "escalation",
+        "channel",
+        "created_at",
+    ]
+    list_display_links = ["number"]
+    list_filter = [QueueFilter, "status", "severity", CategoryGroupFilter, "category", "channel"]
+    list_select_related = ["customer", "owner", "unit", "sla_policy"]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    inlines = [ComplaintEventInline, CorrectiveActionInline]
+    change_form_template = "admin/complaints/complaint/change_form.html"
+    change_list_template = "admin/complaints/complaint/change_list.html"
+    fieldsets = [
+        (
+            _("Complaint"),
+            {
+                "fields": [
+                    ("number", "status"),
+                    ("category", "severity", "channel"),
+                    ("customer", "customer_phone"),  # swapped for the masked one by role
+                    "unit",
+                    "description",
+                    ("created_at", "withdrawn_at"),
+                    ("related_tickets", "linked_complaints"),
+                ]
+            },
+        ),
+        (
+            _("Promises and owner"),
+            {
+                "fields": [
+                    ("owner", "escalation_level"),
+                    ("acknowledged_at", "promised_by"),
+                    "sla_clocks",
+                ]
+            },
+        ),
+        (
+            _("Investigation and resolution"),
+            {
+                "fields": [
+                    ("cause", "root_cause_list"),
+                    "findings",
+                    "responsible_staff",
+                    ("resolution_type", "compensation_kind", "compensation_amount"),
+                    "resolution",
+                    ("approval", "proposed_at"),
+                    ("objection_count", "contact_attempts", "reopened_count"),
+                    ("confirmed_at", "closed_at"),
+                    ("return_visit", "close_reason"),
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        "customer_phone",
+        "customer_phone_masked",
+        "sla_clocks",
+        "related_tickets",
+        "linked_complaints",
+        "root_cause_list",
+        "approval",
+    ]
+
+    class Media:
+        css = {"all": ["tickets/admin.css"]}
+
+    # --- permissions: the complaint changes only through services ---------------------------
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        # One rule with the API: only roles with the view permission see complaints at all.
+        complaints = complaints_visible_to(request.user).select_related(
+            "customer", "owner", "unit", "sla_policy", "duplicate_of", "responsible_staff", "proposed_by", "approved_by"
+        )
+        ordering = self.get_ordering(request)
+        return complaints.order_by(*ordering) if ordering else complaints
+
+    # --- list ---------------------------------------------------------------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return ComplaintChangeList
+
+    def get_search_fields(self, request):
+        # Searching by phone would confirm numbers to roles that may not see them (004 §4.3).
+        fields = ["number", "unit__serial"]
+        return [*fields, "customer__phone"] if can_see_contact(request.user) else fields
+
+    def get_search_results(self, request, queryset, search_term):
+        unfiltered = queryset
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        phone = normalize_phone(search_term)
+        if can_see_contact(request.user) and phone != search_term and phone.lstrip("+").isdigit() and len(phone) >= 4:
+            queryset |= unfiltered.filter(customer__phone__contains=phone)
+        return queryset, may_have_duplicates
+
+    @admin.display(description=_("SLA"))
+    def sla(self, complaint):
+        badge = getattr(complaint, "sla_badge", None)
+        return badge_html(badge) if badge else "—"
+
+    @admin.display(description=_("escalation"), ordering="escalation_level")
+    def escalation(self, complaint):
+        if not complaint.escalation_level:
+            return "—"
+        ladder = complaint.sla_policy.escalation_ladder if complaint.sla_policy_id and complaint.sla_policy else None
+        rung = ladder[complaint.escalation_level] if ladder and complaint.escalation_level < len(ladder) else ""
+        return f"{complaint.escalation_level} · {rung}" if rung else str(complaint.escalation_level)
+
+    # --- change page --------------------------------------------------------------------------
+
+    @admin.display(description=_("phone"))
+    def customer_phone(self, complaint):
+        return complaint.customer.phone
+
+    @admin.display(description=_("phone"))
+    def customer_phone_masked(self, complaint):
+        return mask_phone(complaint.customer.phone)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if can_see_contact(request.user):
+            return fieldsets
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        tuple("customer_phone_masked" if item == "customer_phone" else item for item in field)
+                        if isinstance(field, tuple)
+                        else field
+                        for field in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("root causes"))
+    def root_cause_list(self, complaint):
+        labels = []
+        for code in complaint.root_causes or []:
+            try:
+                labels.append(str(RootCause(code).label))
+            except ValueError:
+                labels.append(code)
+        return ", ".join(labels) or "—"
+
+    @admin.display(description=_("approval"))
+    def approval(self, complaint):
+        if complaint.status == Status.AWAITING_APPROVAL:
+            return gettext("Awaiting the service manager's approval (above %(limit)s)") % {"limit": approval_limit()}
+        if complaint.approved_by_id:
+            return f"{_person(complaint.approved_by)} · {_local(complaint.approved_at)}"
+        return "—"
+
+    @admin.display(description=_("related tickets"))
+    def related_tickets(self, complaint):
+        tickets = list(complaint.tickets.all())
+        if not tickets:
+            return "—"
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a> ({})',
+            (
+                (reverse("admin:tickets_ticket_change", args=[ticket.pk]), ticket.number, ticket.get_status_display())
+                for ticket in tickets
+            ),
+        )
+
+    @admin.display(description=_("linked complaints"))
+    def linked_complaints(self, complaint):
+        items = []
+        if complaint.duplicate_of_id:
+            original = complaint.duplicate_of
+            items.append(
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    gettext("Duplicate of"),
+                    reverse("admin:complaints_complaint_change", args=[original.pk]),
+                    original.number,
+                )
+            )
+        if complaint.duplicate_override_reason:
+            items.append(
+                format_html("{}: {}", gettext("Handled separately because"), complaint.duplicate_override_reason)
+            )
+        duplicates = list(complaint.duplicates.order_by("created_at"))
+        if duplicates:
+            links = format_html_join(
+                ", ",
+                '<a href="{}">{}</a>',
+                ((reverse("admin:complaints_complaint_change", args=[item.pk]), item.number) for item in duplicates),
+            )
+            items.append(format_html("{}: {}", gettext("Repeats linked here"), links))
+        if not items:
+            return "—"
+        return format_html(
+            '<ul class="plain">{}</ul>', format_html_join("", "<li>{}</li>", ((item,) for item in items))
+        )
+
+    @admin.display(description=_("SLA clocks"))
+    def sla_clocks(self, complaint):
+        clocks = list(clocks_for(complaint).select_related("calendar"))
+        if not clocks:
+            return "—"
+        now = clock.now()
+        specs = calendar_specs({item.calendar_id for item in clocks})
+        rows = []
+        for item in clocks:
+            if item.state in OPEN_CLOCK_STATES:
+                state = badge_html(badge_for(read_clock(item, now, specs)))
+            else:
+                state = item.get_state_display()
+            rows.append(
+                (
+                    clock_label(item.name),
+                    item.cycle,
+                    state,
+                    _local(item.due_at),
+                    _local(item.met_at),
+                    _local(item.breached_at),
+                    round(item.paused_seconds / 3600, 1),
+                )
+            )
+        header = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            gettext("Clock"),
+            gettext("Cycle"),
+            gettext("State"),
+            gettext("Due"),
+            gettext("Met"),
+            gettext("Breached"),
+            gettext("Paused (h)"),
+        )
+        body = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
+        )
+        return format_html('<table class="sla-clocks"><thead>{}</thead><tbody>{}</tbody></table>', header, body)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        complaint = self.get_object(request, unquote(object_id))
+        if complaint is not None and self.has_view_permission(request, complaint):
+            extra_context.update(self._complaint_tools(request, complaint))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _complaint_tools(self, request, complaint) -> dict:
+        actions = [
+            {
+                "name": name,
+                "label": ACTIONS[name].label,
+                "url": reverse("admin:complaints_complaint_action", args=[complaint.pk, name]),
+            }
+            for name in services.actions_for(complaint, request.user)
+        ]
+        tools = []
+        if _may_note(request.user):
+            tools.append(
+                {"label": gettext("Add a note"), "url": reverse("admin:complaints_complaint_note", args=[complaint.pk])}
+            )
+        if request.user.has_perm("complaints.add_correctiveaction") and complaint.status in CORRECTIVE_STATUSES:
+            tools.append(
+                {
+                    "label": gettext("Plan a corrective action"),
+                    "url": reverse("admin:complaints_complaint_corrective", args=[complaint.pk]),
+                }
+            )
+        return {"complaint_actions": actions, "complaint_tools": tools}
+
+    # --- custom views -------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/action/<str:action>/", view(self.action_view), name="complaints_complaint_action"),
+            path("<path:object_id>/note/", view(self.note_view), name="complaints_complaint_note"),
+            path("<path:object_id>/corrective/", view(self.corrective_view), name="complaints_complaint_corrective"),
+            *super().get_urls(),
+        ]
+
+    def _complaint_or_none(self, request, object_id):
+        complaint = self.get_object(request, unquote(object_id))
+        if complaint is not None and not self.has_view_permission(request, complaint):
+            raise PermissionDenied
+        return complaint
+
+    def _change_url(self, complaint) -> str:
+        return reverse("admin:complaints_complaint_change", args=[complaint.pk])
+
+    def _render_form(self, request, complaint, context: dict, *, status: int = 200):
+        return TemplateResponse(
+            request,
+            "admin/complaints/complaint/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": complaint,
+                "complaint": complaint,
+                "change_url": self._change_url(complaint),
+                "media": self.media + context.get("form", forms.Form()).media,
+                **context,
+            },
+            status=status,
+        )
+
+    def action_view(self, request, object_id, action):
+        """The intermediate form of one action: its fields, then ``services.complaint_transition``."""
+        complaint = self._complaint_or_none(request, object_id)
+        if complaint is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        spec = ACTIONS.get(action)
+        if spec is None:
+            raise Http404(gettext("Unknown action."))
+        form_class = action_form_class(action)
+        extra = {"limit": approval_limit()} if form_class is ProposeResolutionForm else {}
+        change_url = self._change_url(complaint)
+        context = {"title": f"{complaint.number}: {spec.label}", "action_label": spec.label}
+        if request.method == "POST":
+            form = form_class(request.POST, complaint=complaint, user=request.user, **extra)
+            if form.is_valid():
+                try:
+                    complaint = services.complaint_transition(
+                        complaint=complaint, action=action, actor=request.user, data=form.service_data()
+                    )
+                except PermissionDenied:
+                    messages.error(
+                        request,
+                        gettext("You may not do “%(action)s” on this complaint.") % {"action": spec.label},
+                    )
+                    return self._render_form(request, complaint, {**context, "form": form}, status=403)
+                except CONFLICTS:
+                    self.message_user(request, _changed_message(spec.label), messages.WARNING)
+                    return HttpResponseRedirect(change_url)
+                except ValidationError as error:
+                    apply_service_error(form, error)
+                else:
+                    if message := form.cleaned_data.get("customer_message", "").strip():
+                        services.complaint_staff_note(
+                            complaint=complaint, body=message, actor=request.user, public=True
+                        )
+                    self.message_user(
+                        request,
+                        gettext("%(complaint)s: “%(action)s” done.")
+                        % {"complaint": complaint.number, "action": spec.label},
+                        messages.SUCCESS,
+                    )
+                    if complaint.status == Status.AWAITING_APPROVAL and action == "propose_resolution":
+                        self.message_user(
+                            request,
+                            gettext("The compensation is above the limit: the service manager approves it first."),
+                            messages.INFO,
+                        )
+                    return HttpResponseRedirect(change_url)
+        else:
+            if action not in services.actions_for(complaint, request.user):
+                self.message_user(request, _changed_message(spec.label), messages.WARNING)
+                return HttpResponseRedirect(change_url)
+            form = form_class(complaint=complaint, user=request.user, **extra)
+        return self._render_form(request, complaint, {**context, "form": form}, status=400 if form.errors else 200)
+
+    def note_view(self, request, object_id):
+        complaint = self._complaint_or_none(request, object_id)
+        if complaint is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not _may_note(request.user):
+            raise PermissionDenied
+        form = NoteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.complaint_staff_note(
+                    complaint=complaint,
+                    body=form.cleaned_data["body"],
+                    actor=request.user,
+                    public=form.cleaned_data["public"],
+                )
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                self.message_user(request, gettext("Note added."), messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(complaint))
+        label = gettext("Add a note")
+        return self._render_form(
+            request, complaint, {"title": f"{complaint.number}: {label}", "action_label": label, "form": form}
+        )
+
+    def corrective_view(self, request, object_id):
+        """Plan a corrective action (PDCA, 001 二.4) → ``services.corrective_action_add``."""
+        complaint = self._complaint_or_none(request, object_id)
+        if complaint is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not request.user.has_perm("complaints.add_correctiveaction"):
+            raise PermissionDenied
+        form = CorrectiveActionAddForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.corrective_action_add(complaint=complaint, actor=request.user, **form.cleaned_data)
+            except ActionNotAllowed:
+                self.message_user(request, gettext("Corrective actions follow an investigation."), messages.WARNING)
+                return HttpResponseRedirect(self._change_url(complaint))
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                self.message_user(request, gettext("Corrective action planned."), messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(complaint))
+        label = gettext("Plan a corrective action")
+        return self._render_form(
+            request, complaint, {"title": f"{complaint.number}: {label}", "action_label": label, "form": form}
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """A complaint taken by staff goes through ``services.complaint_create`` (duplicate rule, promises)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ComplaintCreateForm(request.POST or None, admin_site=self.admin_site)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    customer = data["customer"] or customer_for_request(
+                        name=data["new_customer_name"],
+                        phone=data["new_customer_phone"],
+                        email=data["new_customer_email"],
+                    )
+                    foreign = [ticket.number for ticket in data["ticket_numbers"] if ticket.customer_id != customer.pk]
+                    if foreign:
+                        raise ValidationError(
+                            {
+                                "ticket_numbers": gettext("Not tickets of this customer: %(numbers)s")
+                                % {"numbers": ", ".join(foreign)}
+                            }
+                        )
+                    if data["serial"] is not None and data["serial"].customer_id not in (None, customer.pk):
+                        raise ValidationError({"serial": gettext("This unit is registered to another customer.")})
+                    created = services.complaint_create(
+                        customer=customer,
+                        category=data["category"],
+                        severity=data["severity"],
+                        channel=data["channel"],
+                        description=data["description"],
+                        unit=data["serial"],
+                        tickets=data["ticket_numbers"],
+                        owner=data["owner"],
+                        actor=request.user,
+                        allow_duplicate=data["allow_duplicate"],
+                        duplicate_reason=data["duplicate_reason"],
+                    )
+            except PermissionDenied:
+                form.add_error(None, gettext("You may not handle a repeat complaint separately."))
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                complaint = created.complaint
+                self.log_addition(request, complaint, [{"added": {}}])
+                self.message_user(
+                    request,
+                    format_html(
+                        "{} <code>{}</code>",
+                        gettext("%(number)s registered; the customer was sent the tracking link:")
+                        % {"number": complaint.number},
+                        created.tracking_url,
+                    ),
+                    messages.SUCCESS,
+                )
+                if created.duplicate_of is not None:
+                    original = created.duplicate_of
+                    self.message_user(
+                        request,
+                        format_html(
+                            '{} <a href="{}">{}</a>. {}',
+                            gettext("Linked as a repeat of the open complaint"),
+                            self._change_url(original),
+                            original.number,
+                            gettext("It is handled there; its owner was told."),
+                        ),
+                        messages.WARNING,
+                    )
+                return HttpResponseRedirect(self._change_url(complaint))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Register a complaint"),
+            "form": form,
+            "media": self.media + form.media,
+            "add": True,
+            "has_view_permission": self.has_view_permission(request),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/add_form.html", context)
+
+
+def _may_note(user) -> bool:
+    return any(user.has_perm(permission) for permission in NOTE_PERMISSIONS)
+
+
+# --- corrective actions (PDCA) ---------------------------------------------------------------
+
+
+class CorrectiveStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("Overdue")),
+            ("mine", _("Open, mine")),
+            *CorrectiveStatus.choices,
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "overdue":
+            return queryset.filter(status=CorrectiveStatus.OPEN, due_at__lte=clock.now())
+        if value == "mine":
+            return queryset.filter(status=CorrectiveStatus.OPEN, owner=request.user)
+        if value in CorrectiveStatus.values:
+            return queryset.filter(status=value)
+        return queryset
+
+
+@admin.register(CorrectiveAction)
+class CorrectiveActionAdmin(admin.ModelAdmin):
+    """Plan–do–check–act: overdue actions first; done and verified through their services."""
+
+    list_display = ["complaint", "description_start", "owner", "due", "status", "escalation_level"]
+    list_display_links = ["description_start"]
+    list_filter = [CorrectiveStateFilter, "owner"]
+    search_fields = ["complaint__number", "description"]
+    readonly_fields = [
+        "complaint",
+        "description",
+        "owner",
+        "due_at",
+        "status",
+        "escalation_level",
+        "created_by",
+        "created_at",
+        "done_at",
+        "done_note",
+        "verified_at",
+        "verified_by",
+        "verification_note",
+    ]
+    fields = readonly_fields
+    change_form_template = "admin/complaints/correctiveaction/change_form.html"
+
+    class Media:
+        css = {"all": ["tickets/admin.css"]}
+
+    def has_add_permission(self, request):
+        return False  # planned from the complaint page, where the root cause is
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        actions = corrective_actions_for_staff(user=request.user).select_related("verified_by", "created_by")
+        return corrective_actions_overdue_first(actions, clock.now())
+
+    def get_ordering(self, request):
+        return ["urgency", "due_at", "id"]  # overdue first (annotated in get_queryset)
+
+    @admin.display(description=_("action"))
+    def description_start(self, action):
+        return (action.description[:60] + "…") if len(action.description) > 60 else action.description
+
+    @admin.display(description=_("due"), ordering="due_at")
+    def due(self, action):
+        if corrective_is_overdue(action, clock.now()):
+            return format_html(
+                '<span class="sla-badge sla-breached">{} · {}</span>', gettext("overdue"), _local(action.due_at)
+            )
+        return _local(action.due_at)
+
+    def get_list_display(self, request):
+        # The buttons depend on who looks: the owner marks done, someone else verifies.
+        @admin.display(description=_("next step"))
+        def next_step(action):
+            links = self._links(request, action)
+            return format_html_join(" ", '<a class="button" href="{}">{}</a>', links) if links else "—"
+
+        return [*self.list_display, next_step]
+
+    @staticmethod
+    def _permitted_complete(user, action) -> bool:
+        return user.pk == action.owner_id or user.has_perm("complaints.change_correctiveaction")
+
+    @staticmethod
+    def _permitted_verify(user, action) -> bool:
+        # Someone other than the owner checks the effect (services.corrective_action_verify).
+        return user.has_perm("complaints.verify_correctiveaction") and user.pk != action.owner_id
+
+    def _may_complete(self, user, action) -> bool:
+        return action.status == CorrectiveStatus.OPEN and self._permitted_complete(user, action)
+
+    def _may_verify(self, user, action) -> bool:
+        return action.status == CorrectiveStatus.DONE and self._permitted_verify(user, action)
+
+    def _links(self, request, action) -> list:
+        links = []
+        if self._may_complete(request.user, action):
+            links.append(
+                (reverse("admin:complaints_correctiveaction_complete", args=[action.pk]), gettext("Mark done"))
+            )
+        if self._may_verify(request.user, action):
+            links.append((reverse("admin:complaints_correctiveaction_verify", args=[action.pk]), gettext("Verify")))
+        return links
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/complete/", view(self.complete_view), name="complaints_correctiveaction_complete"),
+            path("<path:object_id>/verify/", view(self.verify_view), name="complaints_correctiveaction_verify"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        action = self.get_object(request, unquote(object_id))
+        links = self._links(request, action) if action is not None else []
+        extra_context = {**(extra_context or {}), "corrective_links": links}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _step_view(self, request, object_id, *, form_class, permitted, status, title, perform):
+        action = self.get_object(request, unquote(object_id))
+        if action is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        back = reverse("admin:complaints_correctiveaction_change", args=[action.pk])
+        if not permitted(request.user, action):
+            raise PermissionDenied
+        if action.status != status:
+            self.message_user(request, gettext("This step is not possible for this action now."), messages.WARNING)
+            return HttpResponseRedirect(back)
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                perform(action, form)
+            except PermissionDenied:
+                raise
+            except ActionNotAllowed:
+                self.message_user(request, gettext("The corrective action changed meanwhile."), messages.WARNING)
+                return HttpResponseRedirect(back)
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                self.message_user(request, gettext("Saved."), messages.SUCCESS)
+                return HttpResponseRedirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": action,
+            "title": f"{title} — {action}",
+            "form": form,
+            "media": self.media + form.media,
+            "back_url": back,
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/complaints/simple_form.html", context)
+
+    def complete_view(self, request, object_id):
+        return self._step_view(
+            request,
+            object_id,
+            form_class=CorrectiveCompleteForm,
+            permitted=self._permitted_complete,
+            status=CorrectiveStatus.OPEN,
+            title=gettext("Mark done"),
+            perform=lambda action, form: services.corrective_action_complete(
+                action=action, actor=request.user, note=form.cleaned_data["note"]
+            ),
+        )
+
+    def verify_view(self, request, object_id):
+        return self._step_view(
+            request,
+            object_id,
+            form_class=CorrectiveVerifyForm,
+            permitted=self._permitted_verify,
+            status=CorrectiveStatus.DONE,
+            title=gettext("Verify"),
+            perform=lambda action, form: services.corrective_action_verify(
+                action=action,
+                actor=request.user,
+                effective=form.effective,
+                note=form.cleaned_data["note"],
+                new_due_at=form.cleaned_data.get("new_due_at"),
+            ),
+        )
+
+
+# --- late promises -----------------------------------------------------------------------------
+
+
+class BreachStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("To explain")), ("done", _("Explained"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(done_at__isnull=True)
+        if self.value() == "done":
+            return queryset.filter(done_at__isnull=False)
+        return queryset
+
+
+@admin.register(BreachReport)
+class BreachReportAdmin(admin.ModelAdmin):
+    """A late promise asks for an explanation and a remedy (000 P1§5)."""
+
+    list_display = ["complaint", "promise", "assignee", "created_at", "done_at", "explain_link"]
+    list_filter = [BreachStateFilter, "clock_name"]
+    list_select_related = ["complaint", "assignee"]
+    search_fields = ["complaint__number"]
+    readonly_fields = [
+        "complaint",
+        "clock_name",
+        "assignee",
+        "created_at",
+        "explanation",
+        "remedy",
+        "done_at",
+        "done_by",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(complaint__in=complaints_visible_to(request.user))
+            .select_related("complaint", "assignee", "done_by")
+        )
+
+    @admin.display(description=_("promise"), ordering="clock_name")
+    def promise(self, report):
+        return clock_label(report.clock_name)
+
+    @admin.display(description=_("explained?"))
+    def explain_link(self, report):
+        if report.done_at:
+            return "✓"
+        url = reverse("admin:complaints_breachreport_explain", args=[report.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Explain"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/explain/",
+                self.admin_site.admin_view(self.explain_view),
+                name="complaints_breachreport_explain",
+            ),
+            *super().get_urls(),
+        ]
+
+    def explain_view(self, request, object_id):
+        report = self.get_object(request, unquote(object_id))
+        if report is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not request.user.has_perm("complaints.change_breachreport"):
+            raise PermissionDenied
+        changelist = reverse("admin:complaints_breachreport_changelist")
+        if report.done_at:
+            self.message_user(request, gettext("This late promise was already explained."), messages.INFO)
+            return HttpResponseRedirect(changelist)
+        form = BreachExplainForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.breach_report_explain(report=report, actor=request.user, **form.cleaned_data)
+            except ActionNotAllowed:
+                self.message_user(request, gettext("This late promise was already explained."), messages.INFO)
+                return HttpResponseRedirect(changelist)
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                self.message_user(request, gettext("Late promise explained."), messages.SUCCESS)
+                return HttpResponseRedirect(changelist)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": report,
+            "title": f"{gettext('Explain a late promise')} — {report}",
+            "form": form,
+            "media": self.media + form.media,
+            "back_url": reverse("admin:complaints_complaint_change", args=[report.complaint_id]),
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/complaints/simple_form.html", context)
+
+
+# --- records and policies ------------------------------------------------------------------------
+
+
+@admin.register(StaffComplaintRecord)
+class StaffComplaintRecordAdmin(admin.ModelAdmin):
+    """Verified complaints against a staff member (002 §16); written when such a complaint is closed."""
+
+    list_display = ["staff", "complaint", "category", "root_cause_list", "recorded_at", "recorded_by"]
+    list_filter = ["staff", "category"]
+    list_select_related = ["staff", "complaint", "recorded_by"]
+    search_fields = ["complaint__number", "staff__username"]
+    readonly_fields = ["staff", "complaint", "category", "root_causes", "recorded_at", "recorded_by"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("root causes"))
+    def root_cause_list(self, record):
+        return ", ".join(
+            str(RootCause(code).label) if code in RootCause.values else code for code in record.root_causes
+        )
+
+
+LADDER_RUNGS = ("owner", "agent", "supervisor", "manager", "executive")
+
+
+class ComplaintSlaPolicyForm(forms.ModelForm):
+    class Meta:
+        model = ComplaintSlaPolicy
+        fields = [
+            "severity",
+            "first_response_minutes",
+            "on_site_minutes",
+            "resolution_minutes",
+            "calendar",
+            "thresholds",
+            "escalation_ladder",
+        ]
+        help_texts = {
+            "thresholds": _("Percentages of the allowed time that warn, e.g. [50, 75, 90]."),
+            "escalation_ladder": _('Who hears of each breach, in order, e.g. ["owner", "supervisor", "manager"].'),
+        }
+
+    def clean_thresholds(self):
+        value = self.cleaned_data["thresholds"]
+        if not isinstance(value, list) or not all(isinstance(item, int) and 0 < item < 100 for item in value):
+            raise ValidationError(_("Give a list of whole percentages between 1 and 99."))
+        return sorted(set(value))
+
+    def clean_escalation_ladder(self):
+        value = self.cleaned_data["escalation_ladder"]
+        if not isinstance(value, list) or not value or not all(item in LADDER_RUNGS for item in value):
+            raise ValidationError(_("Give a list of rungs from: %(rungs)s.") % {"rungs": ", ".join(LADDER_RUNGS)})
+        return value
+
+
+@admin.register(ComplaintSlaPolicy)
+class ComplaintSlaPolicyAdmin(admin.ModelAdmin):
+    """The promises per severity. Changes apply to complaints received (or reclassified) afterwards."""
+
+    form = ComplaintSlaPolicyForm
+    list_display = [
+        "severity",
+        "first_response",
+        "on_site",
+        "resolution",
+        "calendar",
+        "thresholds",
+        "escalation_ladder",
+    ]
+    list_select_related = ["calendar"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # complaints keep a reference to their policy
+
+    @admin.display(description=_("first response"), ordering="first_response_minutes")
+    def first_response(self, policy):
+        return _hours(policy.first_response_minutes)
+
+    @admin.display(description=_("on site"), ordering="on_site_minutes")
+    def on_site(self, policy):
+        return _hours(policy.on_site_minutes)
+
+    @admin.display(description=_("resolution"), ordering="resolution_minutes")
+    def resolution(self, policy):
+        return _hours(policy.resolution_minutes)
+
+
+def _hours(minutes) -> str:
+    if minutes is None:
+        return "—"
+    if minutes % (24 * 60) == 0:
+        return gettext("%(days)d d") % {"days": minutes // (24 * 60)}
+    if minutes % 60 == 0:
+        return gettext("%(hours)d h") % {"hours": minutes // 60}
+    return gettext("%(minutes)d min") % {"minutes": minutes}

@@ -1,0 +1,102 @@
+"""Reads for the complaints staff admin: queue conditions and the SLA badge of a page.
+
+The badge column reads the clocks of a whole page in one query (``clocks_attach``) and their
+calendars in one more, whatever the number of complaints. The time-left arithmetic is the one the
+tickets admin uses (``tickets.admin_queries``): the same clock engine, the same badge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.utils.translation import gettext as _
+
+from aftersales.core.calendars.services import calendar_specs
+from aftersales.core.models import SlaClock
+from aftersales.core.selectors import clocks_attach
+from tickets.admin_queries import AMBER_PERCENT, Badge, ClockReading, format_duration, most_urgent
+
+from .choices import OPEN_STATUSES, ClockName, CorrectiveStatus
+from .models import Complaint, CorrectiveAction
+
+WORK_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.ON_SITE, ClockName.RESOLUTION)
+OPEN_CLOCK_STATES = (SlaClock.State.RUNNING, SlaClock.State.PAUSED, SlaClock.State.BREACHED)
+DUE_SOON = timedelta(hours=4)
+
+
+def _complaint_clocks():
+    return SlaClock.objects.filter(
+        content_type=ContentType.objects.get_for_model(Complaint), object_id=OuterRef("pk"), name__in=WORK_CLOCKS
+    )
+
+
+def open_condition() -> Q:
+    return Q(status__in=list(OPEN_STATUSES))
+
+
+def due_soon_condition(now: datetime, within: timedelta = DUE_SOON) -> Exists:
+    """A running promise falls due within ``within`` and is not late yet."""
+    return Exists(_complaint_clocks().filter(state=SlaClock.State.RUNNING, due_at__gt=now, due_at__lte=now + within))
+
+
+def breached_condition(now: datetime) -> Q:
+    """A promise is late: recorded by the sweep, or past due before the next sweep notices."""
+    late = _complaint_clocks().filter(Q(breached_at__isnull=False) | Q(state=SlaClock.State.RUNNING, due_at__lte=now))
+    return Q(Exists(late))
+
+
+def clock_label(name: str) -> str:
+    try:
+        return str(ClockName(name).label)
+    except ValueError:
+        return name
+
+
+def badge_for(reading: ClockReading | None) -> Badge:
+    if reading is None:
+        return Badge("none", "—", _("No open SLA clock"))
+    name = clock_label(reading.clock.name)
+    due = reading.clock.due_at
+    title = _("%(clock)s due %(due)s") % {"clock": name, "due": due.isoformat(timespec="minutes")} if due else name
+    if reading.late:
+        text = _("%(clock)s: %(time)s overdue") % {"clock": name, "time": format_duration(-reading.wall_left)}
+        return Badge("breached", text, title)
+    if reading.paused:
+        text = _("%(clock)s: paused, %(time)s left") % {"clock": name, "time": format_duration(reading.business_left)}
+        return Badge("paused", text, title)
+    text = _("%(clock)s: %(time)s left") % {"clock": name, "time": format_duration(reading.wall_left)}
+    return Badge("warning" if reading.percent_used >= AMBER_PERCENT else "ok", text, title)
+
+
+def attach_sla_badges(complaints: Sequence[Complaint], now: datetime) -> None:
+    """Give each complaint ``sla_badge``: one query for the page's clocks, one for their calendars."""
+    clocks_attach(complaints)
+    open_clocks = {
+        complaint.pk: [
+            clock for clock in complaint.sla_clocks if clock.name in WORK_CLOCKS and clock.state in OPEN_CLOCK_STATES
+        ]
+        for complaint in complaints
+    }
+    specs = calendar_specs({clock.calendar_id for clocks in open_clocks.values() for clock in clocks})
+    for complaint in complaints:
+        complaint.sla_badge = badge_for(most_urgent(open_clocks[complaint.pk], now, specs))
+
+
+def corrective_actions_overdue_first(queryset, now: datetime):
+    """Open and past due first (longest overdue first), then open by due date, then the finished ones."""
+    return queryset.annotate(
+        urgency=Case(
+            When(status=CorrectiveStatus.OPEN, due_at__lte=now, then=Value(0)),
+            When(status=CorrectiveStatus.OPEN, then=Value(1)),
+            When(status=CorrectiveStatus.DONE, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        )
+    ).order_by("urgency", "due_at", "id")
+
+
+def corrective_is_overdue(action: CorrectiveAction, now: datetime) -> bool:
+    return action.status == CorrectiveStatus.OPEN and action.due_at <= now
