@@ -9,16 +9,19 @@ Severity is ``general`` from the public; staff raise it after triage (``classify
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from tickets.intake import UNREGISTERED_SERIAL, customer_for_request
+from aftersales.core.attachments import files_discarded_on_error
+from tickets.intake import UNREGISTERED_SERIAL, customer_for_request, request_attachments_check
 from tickets.models import Ticket
 from warranty.selectors import unit_by_serial
 
 from .choices import Channel
-from .services import CreatedComplaint, complaint_create
+from .models import ComplaintAttachment
+from .services import CreatedComplaint, complaint_attach, complaint_create
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class SubmittedComplaint:
     created: CreatedComplaint
     serial_registered: bool | None  # None: no serial given
     ticket_linked: bool | None  # None: no ticket number given
+    attachments: list[ComplaintAttachment] = field(default_factory=list)
 
 
 def complaint_submit(
@@ -38,13 +42,18 @@ def complaint_submit(
     serial: str = "",
     ticket_number: str = "",
     channel: str = Channel.ONLINE,
+    attachments: Sequence = (),
 ) -> SubmittedComplaint:
+    """``attachments`` (photos, documents; the same limits as a service request's) are checked
+    first and stored in the same transaction: one bad file refuses the whole complaint."""
+    attachments = list(attachments)
+    request_attachments_check(attachments)
     serial, ticket_number = (serial or "").strip(), (ticket_number or "").strip().upper()
     unit = unit_by_serial(serial) if serial else None
     notes = []
     if serial and unit is None:
         notes.append(f"[{UNREGISTERED_SERIAL}: {serial}]")
-    with transaction.atomic():
+    with files_discarded_on_error() as stored, transaction.atomic():
         customer = customer_for_request(name=name, phone=phone, email=email)
         ticket = Ticket.objects.filter(number=ticket_number, customer=customer).first() if ticket_number else None
         if ticket_number and ticket is None:
@@ -57,8 +66,11 @@ def complaint_submit(
             unit=unit,
             tickets=[ticket] if ticket else [],
         )
+        for upload in attachments:
+            stored.append(complaint_attach(created.complaint, upload, by_customer=True))
     return SubmittedComplaint(
         created=created,
         serial_registered=(unit is not None) if serial else None,
         ticket_linked=(ticket is not None) if ticket_number else None,
+        attachments=stored,
     )

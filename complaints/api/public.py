@@ -12,11 +12,16 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from aftersales.core.api.parsers import SafeJSONParser
 from aftersales.core.api.services import reject_nul
 from aftersales.core.services import clean_phone
+from aftersales.core.uploads import validate_attachment
+from tickets.api.common import validation_codes_kept
 from tickets.api.public import PublicView
+from tickets.intake import MAX_REQUEST_ATTACHMENTS
 
 from ..choices import Category
 from ..intake import complaint_submit
@@ -33,6 +38,13 @@ class PublicComplaintSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=MAX_DESCRIPTION)
     serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     ticket_number = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    attachments = serializers.ListField(
+        child=serializers.FileField(validators=[validate_attachment]),
+        max_length=MAX_REQUEST_ATTACHMENTS,
+        required=False,
+        default=list,
+        help_text="multipart only: up to 5 photos or documents (PDF, JPEG, PNG, WebP; 10 MB each)",
+    )
 
     def validate_phone(self, value: str) -> str:
         try:
@@ -57,8 +69,11 @@ PublicComplaintCreated = inline_serializer(
 
 
 class PublicComplaintCreateView(PublicView):
+    # JSON as always; multipart when the customer sends photos with the complaint.
+    parser_classes = [SafeJSONParser, MultiPartParser]
+
     @extend_schema(
-        request=PublicComplaintSerializer,
+        request={"application/json": PublicComplaintSerializer, "multipart/form-data": PublicComplaintSerializer},
         responses={
             201: PublicComplaintCreated,
             400: OpenApiResponse(description="invalid input"),
@@ -70,16 +85,19 @@ class PublicComplaintCreateView(PublicView):
     def post(self, request):
         serializer = PublicComplaintSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = reject_nul(serializer.validated_data)
-        submitted = complaint_submit(
-            category=data["category"],
-            name=data["name"],
-            phone=data["phone"],
-            email=data["email"],
-            description=data["description"],
-            serial=data["serial"],
-            ticket_number=data["ticket_number"],
-        )
+        data = serializer.validated_data
+        reject_nul({key: value for key, value in data.items() if key != "attachments"})
+        with validation_codes_kept():
+            submitted = complaint_submit(
+                category=data["category"],
+                name=data["name"],
+                phone=data["phone"],
+                email=data["email"],
+                description=data["description"],
+                serial=data["serial"],
+                ticket_number=data["ticket_number"],
+                attachments=data["attachments"],
+            )
         created = submitted.created
         return Response(
             {

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from complaints.actions import ActionNotAllowed
 from complaints.choices import Status
-from complaints.models import ComplaintAttachment, ComplaintEvent
+from complaints.models import Complaint, ComplaintAttachment, ComplaintEvent
 from complaints.services import MAX_ATTACHMENTS, complaint_attach, complaint_create, complaint_transition
 from conftest import shanghai
 
@@ -119,3 +119,23 @@ def test_the_customer_attaches_and_downloads_through_the_link(staff):
     assert public.get(f"{track}attachments/{internal.pk}/").status_code == 404
     assert public.post(track + "attachments/", {"file": png("x.png", b"MZ")}, format="multipart").status_code == 400
     assert Status(complaint.status) == Status.RECEIVED
+
+
+def test_photos_sent_with_a_public_complaint_are_stored_with_it(staff, media):
+    public = APIClient()
+    fields = {"category": "product.appearance", "name": "周芷若", "phone": "13700002222", "description": "Dented."}
+    created = public.post(
+        "/api/v1/public/complaints/", {**fields, "attachments": [png(), png("b.png")]}, format="multipart"
+    )
+    assert created.status_code == 201, created.json()
+    complaint = Complaint.objects.get(number=created.json()["number"])
+    assert sorted(complaint.attachments.values_list("original_name", flat=True)) == ["b.png", "scratch.png"]
+
+    refused = public.post(
+        "/api/v1/public/complaints/",
+        {**fields, "phone": "13700003333", "attachments": [png(), png("evil.png", b"<svg/>")]},
+        format="multipart",
+    )
+    assert refused.status_code == 400
+    assert not Complaint.objects.filter(customer__phone="13700003333").exists()
+    assert len([path for path in media.rglob("*") if path.is_file()]) == 2  # nothing of the refused one
