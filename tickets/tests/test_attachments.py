@@ -401,3 +401,26 @@ def test_json_requests_work_as_before_and_cannot_smuggle_files():
     payload = {"type": "repair", "name": "孙丽", "phone": "13900002222", "description": "漏水"}
     assert client.post(REQUESTS_URL, payload, format="json").status_code == 201
     assert_error(client.post(REQUESTS_URL, {**payload, "attachments": ["aGVsbG8="]}, format="json"), 400)
+
+
+# --- under contention -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("committed_sla_matrix")
+def test_the_last_free_places_are_not_taken_twice(staff, media):
+    """Four uploads race for the last two places: the ticket's row lock lets exactly two in."""
+    from aftersales.core.tests.concurrency import kinds, run_together
+
+    ticket, _token = tracked(staff)
+    for index in range(MAX_ATTACHMENTS - 2):
+        ticket_attach(ticket, png(f"{index}.png"), by_customer=True)
+
+    uploads = [png(f"race-{index}.png") for index in range(4)]
+    jobs = [lambda upload=upload: ticket_attach(Ticket(pk=ticket.pk), upload, by_customer=True) for upload in uploads]
+
+    outcomes = run_together(*jobs)
+
+    assert kinds(outcomes) == {"ok": 2, "ValidationError": 2}
+    assert TicketAttachment.objects.filter(ticket=ticket).count() == MAX_ATTACHMENTS
+    assert len(stored_files(media)) == MAX_ATTACHMENTS  # the refused ones left no file
