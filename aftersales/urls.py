@@ -19,6 +19,8 @@ urlpatterns = [
     path("", core_views.portal_home, name="portal-home"),
     # /request/ and /track/<token>/ (the customer's pages of service requests).
     path("", include("tickets.portal.urls")),
+    # /complaint/ (the customer's complaint form; it is followed on /track/<token>/ as well).
+    path("", include("complaints.portal.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -28,6 +28,8 @@ from django.views.decorators.http import require_http_methods
 from aftersales.core import clock
 from aftersales.core.attachments import attachment_response
 from aftersales.core.trackables import Tracked, TrackingActionUnsupported, TrackingConflict, trackable_find
+from complaints.portal.forms import ObjectForm
+from complaints.portal.progress import complaint_progress
 
 from ..choices import Status, TicketType
 from ..intake import request_submit
@@ -139,6 +141,8 @@ TRACK_FORMS = {
     "reopen": _Form(ReopenForm, "reopen", gettext_lazy("Your request is open again; we will contact you soon.")),
     "quote": _Form(QuoteAnswerForm, "", gettext_lazy("Thank you — we have your answer to the quote.")),
     "attach": _Form(AttachForm, "attach", gettext_lazy("Thank you — your file was added.")),
+    # A complaint's proposed resolution the customer does not accept (004 §2.4).
+    "object": _Form(ObjectForm, "object", gettext_lazy("We have your objection; we will look into it again.")),
 }
 # Which form offers which of the trackable's actions.
 _FORM_ACTIONS = {
@@ -148,6 +152,7 @@ _FORM_ACTIONS = {
     "reopen": {"reopen"},
     "quote": {"approve_quote", "decline_quote"},
     "attach": {"attach"},
+    "object": {"object"},
 }
 
 
@@ -222,7 +227,7 @@ def _add_errors(form: forms.Form, error: ValidationError) -> None:
 
 # --- what the page shows ----------------------------------------------------------------------------
 
-_TIME_KEYS = ("created_at", "appointment_at", "reopen_until", "at", "due_at", "met_at")
+_TIME_KEYS = ("created_at", "appointment_at", "reopen_until", "at", "due_at", "met_at", "promised_by")
 
 
 def _with_times(value):
@@ -322,6 +327,8 @@ def _track_context(tracked: Tracked, *, now: datetime, bound: dict[str, forms.Fo
     if tracked.kind == "ticket":
         subject = tracked.subject
         steps = ticket_steps(subject.status, subject.ticket_type, subject.resume_status)
+    elif tracked.kind == "complaint":
+        steps = [Step(label, state) for label, state in complaint_progress(tracked.subject.status)]
     return {
         "item": item,
         "kind": tracked.kind,

@@ -1,0 +1,68 @@
+"""The customer's complaint forms. They check input with friendly, translated messages; the services check again."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.core.services import clean_phone
+
+from ..admin_forms import grouped_categories
+
+TEXT_MAX = 5000
+
+
+class ComplaintForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("What is your complaint about?"),
+        help_text=_("Choose the closest; our staff correct it if needed."),
+    )
+    name = forms.CharField(label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=40,
+        help_text=_("We send the link to follow your complaint to this number."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("Email (optional)"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    serial = forms.CharField(
+        label=_("Serial number of the product (optional)"),
+        max_length=64,
+        required=False,
+        help_text=_("On the label of the product, usually at the back or underneath."),
+    )
+    ticket_number = forms.CharField(
+        label=_("Service request number (optional)"),
+        max_length=20,
+        required=False,
+        help_text=_("If your complaint is about a repair or a visit, for example T2026112300042."),
+    )
+    description = forms.CharField(
+        label=_("What happened?"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What went wrong, when, and what you would like us to do."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Please choose")), *grouped_categories()]
+
+    def clean_phone(self) -> str:
+        try:
+            return clean_phone(self.cleaned_data["phone"])
+        except ValidationError as error:
+            raise ValidationError(_("Enter a phone number of 5 to 20 digits, for example 138 0013 8000.")) from error
+
+
+class ObjectForm(forms.Form):
+    """The customer does not accept the proposed resolution: the investigation resumes (004 §2.4)."""
+
+    reason = forms.CharField(
+        label=_("What do you not accept, and what would you expect instead?"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
