@@ -101,6 +101,8 @@ if REDIS_URL:
     # Redis must not evict broker keys (operations guide: maxmemory-policy noeviction); the
     # visibility timeout is longer than any task's time limit so a slow task is never re-run.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Exactly one beat sends the periodic tasks; any other waits as a standby (aftersales/core/beat.py).
+    CELERY_BEAT_SCHEDULER = "aftersales.core.beat:LeaderScheduler"
 else:
     # Embedded default: one web process, so a process-local cache is enough for rate limits.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -128,6 +130,8 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How long the leading beat's lease lasts: a standby takes over within this after the leader dies.
+BEAT_LEASE_SECONDS = env.float("BEAT_LEASE_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 CELERY_BEAT_SCHEDULE = {
     # Deadlines are enforced by sweeping indexed rows every minute, never by long ETA tasks.
