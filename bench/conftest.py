@@ -10,3 +10,11 @@ def pytest_collect_file(file_path, parent):
     if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
         return pytest.Module.from_parent(parent, path=file_path)
     return None
+
+
+@pytest.fixture(scope="session")
+def bench_database():
+    """The benchmark database with ``BENCH_TICKETS`` synthetic tickets, built once per run (support.py)."""
+    from bench import support
+
+    return support.build_database()
