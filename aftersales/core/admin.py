@@ -2,10 +2,14 @@ from datetime import date
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .audit import client_address
 from .calendars.services import calendar_fill_public_holidays, calendar_touch
+from .lockout import lockout_message, lockout_remaining
 from .models import (
+    AuditEvent,
     BusinessCalendar,
     CalendarDay,
     ClockEvent,
@@ -23,6 +27,19 @@ from .services import clean_phone, customer_create, customer_update
 admin.site.site_header = _("After-sales service")
 admin.site.site_title = _("After-sales service")
 admin.site.index_title = _("Service desk")
+
+
+class LockoutAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin login form, saying plainly when the username or address is locked out."""
+
+    def get_invalid_login_error(self):
+        remaining = lockout_remaining(username=self.cleaned_data.get("username"), ip=client_address(self.request))
+        if remaining:
+            return forms.ValidationError(lockout_message(remaining), code="locked_out")
+        return super().get_invalid_login_error()
+
+
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 
 class ReadOnlyAdminMixin:
@@ -173,3 +190,27 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def retry_failed(self, request, queryset):
         count = outbox_retry(message_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, _("%(count)d message(s) queued again.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the table is append-only in the database as well. Superusers and managers."""
+
+    list_display = ["occurred_at", "action", "username", "ip_address", "channel", "path", "object_type", "object_id"]
+    list_filter = ["action", "channel"]
+    search_fields = ["username", "ip_address", "path", "object_id"]
+    date_hierarchy = "occurred_at"
+    fields = [
+        "occurred_at",
+        "action",
+        "actor_id",
+        "username",
+        "ip_address",
+        "channel",
+        "path",
+        "object_type",
+        "object_id",
+        "details",
+    ]
+    readonly_fields = fields
+    show_full_result_count = False  # the table only grows; counting it on every page is waste

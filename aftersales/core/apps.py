@@ -9,7 +9,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Service core")
 
     def ready(self) -> None:
-        from . import roles
+        from . import audit, roles  # audit: connects the login, logout and failed-login receivers
+
+        del audit
 
         # Later apps add models (and so permissions) after core's data migration has run; keep
         # the role groups' permissions complete after every migrate.

@@ -17,6 +17,7 @@ ROLE_PERMISSIONS = {
     | _CALENDAR_READ
     | _SLA_READ
     | {"core.view_outboxmessage", "core.view_deliveryattempt"},
-    MANAGER: _CUSTOMER_READ | _CALENDAR_READ | _SLA_READ,
+    # Managers review the security audit log (logins, lockouts, permission denials).
+    MANAGER: _CUSTOMER_READ | _CALENDAR_READ | _SLA_READ | {"core.view_auditevent"},
     COORDINATOR: _CUSTOMER_READ | _SLA_READ | {"core.view_outboxmessage"},
 }

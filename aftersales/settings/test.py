@@ -15,6 +15,9 @@ LOGGING["handlers"]["console"]["formatter"] = "text"
 LOGGING["root"]["level"] = "WARNING"
 # Rate limits are tested explicitly with their own settings; elsewhere they would make tests flaky.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"public": "10000/minute", "auth": "10000/minute"}
+# The same for the login lockout (aftersales/core/tests/test_security.py sets its own limits).
+LOGIN_LOCKOUT_FAILURES = 10000
+LOGIN_LOCKOUT_IP_FAILURES = 10000
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

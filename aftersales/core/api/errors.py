@@ -49,7 +49,42 @@ def exception_handler(exc, context):
         response.data = body
     elif isinstance(exc, exceptions.APIException):
         response.data = {"detail": exc.detail, "code": _first_code(exc.get_codes())}
+    if response.status_code == status.HTTP_403_FORBIDDEN:
+        _audit_denial(context, response)
     return response
+
+
+def _audit_denial(context, response) -> None:
+    from aftersales.core.audit import Action, audit_record
+
+    request, view = context.get("request"), context.get("view")
+    queryset = getattr(view, "queryset", None)
+    kwargs = {key: str(value) for key, value in (context.get("kwargs") or {}).items()}
+    audit_record(
+        action=Action.PERMISSION_DENIED,
+        request=request,
+        user=getattr(request, "user", None),
+        object_type=queryset.model._meta.label if queryset is not None else type(view).__name__,
+        object_id=next(iter(kwargs.values()), ""),
+        details={
+            "method": getattr(request, "method", ""),
+            "view": type(view).__name__,
+            "action": getattr(view, "action", None) or "",
+            "kwargs": kwargs,
+            "code": response.data.get("code", "") if isinstance(response.data, dict) else "",
+        },
+    )
+
+
+class LockedOut(exceptions.APIException):
+    """429: too many failed logins for this username or address (aftersales/core/lockout.py)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+    def __init__(self, *, wait: int, detail: str):
+        super().__init__(detail)
+        self.wait = wait  # DRF turns it into the Retry-After header
 
 
 class Conflict(exceptions.APIException):

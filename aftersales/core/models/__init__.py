@@ -1,6 +1,7 @@
 """Models shared by several apps. Import from here, not from the submodules."""
 
 from .attachments import Attachment
+from .audit import AuditEvent
 from .calendars import BusinessCalendar, CalendarDay, WorkingPeriod
 from .customers import Customer, Region
 from .numbering import NumberSequence
@@ -9,6 +10,7 @@ from .sla import ClockEvent, SlaClock
 
 __all__ = [
     "Attachment",
+    "AuditEvent",
     "BusinessCalendar",
     "CalendarDay",
     "ClockEvent",

@@ -400,7 +400,10 @@ def test_api_docs_render_swagger_ui_from_vendored_files(client):
     assert response["Content-Type"].startswith("text/html")
     page = response.content.decode()
     assert "swagger-ui" in page
-    assert "/api/schema/" in page
+    # The start-up script is a file of its own (no inline script: Content-Security-Policy).
+    script = client.get("/api/docs/?script")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "/api/schema/" in script.content.decode()
     # The sidecar serves Swagger UI locally: no CDN (STYLE.md: vendored JS/CSS).
     assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
 

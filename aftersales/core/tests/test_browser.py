@@ -31,11 +31,21 @@ def failed_static():
 
 
 @pytest.fixture
-def page(browser, live_server, failed_static) -> Page:
+def csp_violations():
+    """What the browser refused under the Content-Security-Policy on any page of the test."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, failed_static, csp_violations) -> Page:
     # A Chinese-language browser: the portal's main audience, and the default language.
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     context.set_default_timeout(10_000)
     page = context.new_page()
+    page.on(
+        "console",
+        lambda message: csp_violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.on(
         "response",
         lambda response: (
@@ -47,6 +57,7 @@ def page(browser, live_server, failed_static) -> Page:
     yield page
     context.close()
     assert failed_static == []
+    assert csp_violations == []
 
 
 def translated(message: str, language: str) -> str:
@@ -169,3 +180,50 @@ def test_manager_sees_masked_phone_numbers_only(page, make_user, customer):
     expect(page.locator("#result_list tbody tr")).to_have_count(0)
     page.goto("/admin/core/customer/?q=明达")
     expect(page.locator("#result_list tbody tr")).to_have_count(1)
+
+
+# --- Content-Security-Policy: the portal, the admin and Swagger UI work under it (issue #6) ---------
+
+
+def test_portal_scripts_run_under_the_policy(page: Page, csp_violations):
+    response = page.goto("/")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    # The language switcher's script is a static file now; it still submits on change.
+    page.select_option("#language-select", "en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.goto("/request/")
+    expect(page.locator("form")).not_to_have_count(0)
+    assert csp_violations == []
+
+
+def test_swagger_ui_renders_the_api_under_the_policy(page: Page, csp_violations):
+    page.goto("/api/docs/")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=20_000)
+    expect(page.locator(".swagger-ui .opblock-summary-path", has_text="/api/v1/tickets/").first).to_be_visible()
+    assert csp_violations == []
+
+
+def test_admin_pages_work_under_the_policy(page: Page, make_user, csp_violations, calendars):
+    make_user(superuser=True, username="root-zhao")
+    log_in(page, "root-zhao")
+    for path in [
+        "/admin/",
+        "/admin/tickets/ticket/",
+        "/admin/tickets/ticket/add/",
+        "/admin/core/customer/add/",
+        "/admin/core/businesscalendar/",
+        "/admin/core/auditevent/",
+        "/admin/warranty/productmodel/add/",
+    ]:
+        response = page.goto(path)
+        assert response.status == 200, path
+    page.goto("/admin/core/auditevent/")
+    expect(page.locator("#result_list, p.paginator").first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/admin/core/auditevent/$"))
+    assert csp_violations == []
+
+
+def test_the_site_refuses_to_be_framed(page: Page, live_server):
+    response = page.goto("/")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
