@@ -22,6 +22,7 @@ from .models import (
 )
 from .outbox.services import outbox_retry
 from .privacy import can_see_contact, mask_address, mask_phone
+from .selectors import customers_visible_to
 from .services import clean_phone, customer_create, customer_update
 
 admin.site.site_header = _("After-sales service")
@@ -86,6 +87,10 @@ class CustomerAdmin(admin.ModelAdmin):
     @admin.display(description=_("address"))
     def masked_address(self, obj):
         return mask_address(obj.address)
+
+    def get_queryset(self, request):
+        # The same least-privilege rule as the API: a technician sees their own tickets' customers.
+        return super().get_queryset(request).filter(pk__in=customers_visible_to(request.user).values("pk"))
 
     def get_list_display(self, request):
         phone = "phone" if can_see_contact(request.user) else "masked_phone"

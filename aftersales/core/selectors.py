@@ -8,12 +8,30 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .models import Customer, SlaClock
+from .privacy import can_see_contact
 from .roles import AGENT, SUPERVISOR, TECHNICIAN
 from .services import normalize_phone
 
 
-def customer_list(*, search: str = "") -> QuerySet[Customer]:
-    customers = Customer.objects.select_related("region")
+def customers_visible_to(user) -> QuerySet[Customer]:
+    """Least privilege for the customer directory (004 §4.3).
+
+    Service-desk roles (they register customers) see every customer; roles that see only masked
+    contact details (managers, coordinators) may too. Someone who may read contact details but not
+    manage customers — a technician — sees only the customers of the tickets assigned to them: they
+    need a phone number and an address to visit, not the whole directory.
+    """
+    customers = Customer.objects.all()
+    if not (user and user.is_active and user.has_perm("core.view_customer")):
+        return customers.none()
+    if user.is_superuser or user.has_perm("core.change_customer") or not can_see_contact(user):
+        return customers
+    return customers.filter(pk__in=Customer.objects.filter(tickets__assignee=user).values("pk"))
+
+
+def customer_list(*, search: str = "", user=None) -> QuerySet[Customer]:
+    """Customers matching ``search``; only those ``user`` may see when a user is given."""
+    customers = (customers_visible_to(user) if user is not None else Customer.objects.all()).select_related("region")
     search = search.replace("\x00", "")  # PostgreSQL text cannot hold NUL
     if search:
         phone = normalize_phone(search)

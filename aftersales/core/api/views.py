@@ -20,7 +20,9 @@ class CustomerViewSet(
     permission_classes = [ModelPermissions]
 
     def get_queryset(self):
-        return selectors.customer_list(search=self.request.query_params.get("search", "").strip()[:100])
+        return selectors.customer_list(
+            search=self.request.query_params.get("search", "").strip()[:100], user=self.request.user
+        )
 
     def perform_create(self, serializer):
         serializer.instance = services.customer_create(**serializer.validated_data)

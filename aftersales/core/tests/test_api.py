@@ -250,8 +250,16 @@ def test_manager_may_not_create_or_update_customers(api_as, customer):
     assert customer.name == "赵敏"
 
 
-def test_technician_sees_contact_details_but_may_not_create(api_as, customer):
-    client = api_as("technician")
+def test_technician_sees_contact_details_but_may_not_create(make_user, api_client, customer):
+    from django.utils import timezone
+
+    from tickets.tests import factories
+
+    # A technician sees the customers of the tickets assigned to them (test_object_permissions.py).
+    staff = factories.staff(make_user)
+    factories.ticket_in("dispatched", staff=staff, now=timezone.now(), owner=customer)
+    client = api_client
+    client.force_authenticate(staff["technician"])
 
     (row,) = client.get(CUSTOMERS_URL).json()["results"]
     response = client.post(CUSTOMERS_URL, {"name": "孙磊", "phone": "13698765432"}, format="json")
