@@ -31,9 +31,11 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.dev-installed services browser-deps check-migrations
 	$(TEST_ENV) $(BIN)/pytest
 
+## make lint: ruff, and the OpenAPI schema must generate without a warning and validate.
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 check-migrations: $(VENV)/.dev-installed services
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run

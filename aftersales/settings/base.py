@@ -240,6 +240,10 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "complaints.choices.Status",
         "ComplaintChannelEnum": "complaints.choices.Channel",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "aftersales.core.api.schema.local_times",
+    ],
 }
 
 # --- Complaints ----------------------------------------------------------------------------
