@@ -23,7 +23,11 @@ def outbox_deliver_task() -> dict:
     return {"sent": result.sent, "failed_attempts": result.failed_attempts}
 
 
-@shared_task(name="core.outbox_requeue_stuck", acks_late=True, reject_on_worker_lost=True, time_limit=60)
+# The soft limit must be stated: the default (CELERY_TASK_SOFT_TIME_LIMIT, 240 s) is above this
+# hard limit, and Celery then refuses to queue the task at all, so beat never re-queued anything.
+@shared_task(
+    name="core.outbox_requeue_stuck", acks_late=True, reject_on_worker_lost=True, time_limit=60, soft_time_limit=50
+)
 def outbox_requeue_stuck_task() -> int:
     from .outbox.services import outbox_requeue_stuck
 

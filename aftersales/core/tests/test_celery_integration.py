@@ -183,3 +183,34 @@ def test_sla_sweep_sent_by_name_records_a_breach_once_in_the_worker(
     assert clock.state == SlaClock.State.BREACHED
     # On 7×24 time the breach happened at the due moment, an hour after the start.
     assert clock.breached_at == clock.due_at == started + timedelta(hours=1)
+
+
+def test_every_beat_task_can_be_queued_and_a_stuck_message_is_requeued_and_delivered(
+    worker_process, celery_broker, smtp
+):
+    """Beat queues its entries with ``apply_async``; a task whose soft limit (the 240 s default) was
+    above its hard limit could not be queued at all, so stuck messages stayed ``sending`` for ever."""
+    from aftersales.celery import app
+
+    # As a worker killed between the claim and the SMTP hand-over leaves it, an hour ago (written
+    # directly: an enqueue would kick a delivery that races with the test).
+    notice = breach_email("stuck")
+    OutboxMessage.objects.create(
+        key=notice.key,
+        channel=notice.channel,
+        recipient=notice.recipient,
+        template=notice.template,
+        context=notice.context,
+        language=notice.language,
+        status=OutboxMessage.Status.SENDING,
+        attempts=1,
+        next_attempt_at=wall_clock.now() - timedelta(hours=1),
+        claimed_at=wall_clock.now() - timedelta(hours=1),
+    )
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        app.tasks[entry["task"]].apply_async()  # what beat does with each entry
+    # The solo worker takes them in order: the requeue, then the delivery (queued after it).
+    app.tasks["core.outbox_deliver"].apply_async()
+
+    worker_process.wait_until(lambda: message_id_for("stuck") in smtp.message_ids(), what="the stuck message")
+    assert OutboxMessage.objects.get(key="stuck").status == OutboxMessage.Status.SENT
