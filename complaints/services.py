@@ -578,6 +578,13 @@ def complaint_attach(
             public=bool(public),
             now=now,
         )
+        if by_customer:  # someone must look at it, as at a message
+            notify_staff(
+                users=sla.owner_or_desk(complaint),
+                key=f"complaint:{complaint.pk}:file:{attachment.pk}",
+                template="customer_file",
+                context={"number": complaint.number, "name": attachment.original_name, "url": _staff_url(complaint)},
+            )
     return attachment
 
 

@@ -533,4 +533,15 @@ def ticket_attach(
             public=public,
             now=now,
         )
+        if by_customer:  # someone must look at it, as at a message
+            notify_staff(
+                users=staff_for_role("assignee", ticket) or staff_for_role("agent", ticket),
+                key=f"ticket:{ticket.pk}:file:{attachment.pk}",
+                template="customer_file",
+                context={
+                    "number": ticket.number,
+                    "name": attachment.original_name,
+                    "url": f"/admin/tickets/ticket/{ticket.pk}/change/",
+                },
+            )
     return attachment

@@ -139,3 +139,14 @@ def test_photos_sent_with_a_public_complaint_are_stored_with_it(staff, media):
     assert refused.status_code == 400
     assert not Complaint.objects.filter(customer__phone="13700003333").exists()
     assert len([path for path in media.rglob("*") if path.is_file()]) == 2  # nothing of the refused one
+
+
+def test_the_owner_hears_of_a_customers_file(staff):
+    from aftersales.core.models import OutboxMessage
+
+    complaint = factories.complaint_in(Status.ACKNOWLEDGED, staff=staff, now=T0)
+    attachment = complaint_attach(complaint, png(), by_customer=True, now=T0)
+    told = OutboxMessage.objects.get(key=f"complaint:{complaint.pk}:file:{attachment.pk}:u{staff['agent'].pk}:in_app")
+    assert told.template == "customer_file" and told.context["name"] == "scratch.png"
+    complaint_attach(complaint, png(), by=staff["agent"], now=T0)
+    assert OutboxMessage.objects.filter(template="customer_file").count() == 1  # staff files tell nobody

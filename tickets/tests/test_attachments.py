@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from aftersales.core.models import Customer
+from aftersales.core.models import Customer, OutboxMessage
 from conftest import shanghai
 from tickets.actions import ActionNotAllowed
 from tickets.choices import Status
@@ -96,6 +96,9 @@ def test_a_customer_upload_is_stored_under_a_random_name_and_shown_on_their_time
     assert (media / attachment.file.name).read_bytes() == PNG
     event = ticket.events.get(action="attachment_added")
     assert event.public and event.by_customer and event.data["attachment"] == attachment.pk
+    # Nobody is assigned yet: the service desk hears of the new file.
+    told = OutboxMessage.objects.filter(template="customer_file", key__startswith=f"ticket:{ticket.pk}:file:")
+    assert {message.recipient for message in told if message.channel == "in_app"} == {staff["agent"].username}
 
 
 def test_staff_files_are_internal_unless_the_service_desk_shows_them(staff):
