@@ -46,7 +46,7 @@ def test_sweep_cost_follows_due_not_open(bench_database, capsys):
             ],
             rows,
         )
-        + f"\n\nRatio 1M / small (median sweep time): **{ratio:.2f}**. "
+        + f"\n\nRatio large / small (median sweep time): **{ratio:.2f}**. "
         f"Catch-up sweep right after loading: {result['catch_up']['clocks']:,} clocks in "
         f"{result['catch_up']['seconds']:.1f} s.\n\n"
         "Plan of the sweep's claim query with ~1M counting clocks (`EXPLAIN (ANALYZE, BUFFERS)`):\n\n"
