@@ -195,6 +195,7 @@ def test_a_proposal_is_shown_with_its_compensation_and_can_be_accepted(client, s
     assert PROPOSAL["resolution"] in content
     assert re.search(r'id="resolution-compensation">Coupon · 100\.00<', content)
     assert 'value="confirm"' in content and 'value="object"' in content
+    assert "Paused while we wait for your answer to our proposal." in page_text(response)
 
     response = post(client, url, "confirm")
     assert response.status_code == 302

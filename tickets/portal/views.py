@@ -301,6 +301,8 @@ def expected_times(item: dict) -> list[Expected]:
     """The open promises: a due time, or why it is paused; kept ones say when."""
     rows = []
     pause_text = _PAUSE_TEXT.get(item.get("status"), gettext_lazy("Paused for now."))
+    if item.get("kind") == "complaint" and item.get("status") == "proposed":
+        pause_text = gettext_lazy("Paused while we wait for your answer to our proposal.")
     for row in item.get("sla", []):
         state = row.get("state")
         if state == "paused":
