@@ -5,7 +5,8 @@ one ``celery beat`` (``chaos_app``: the production schedule in seconds) on the t
 ``redis-server`` started here on a free port (so restarting it troubles nobody else), and an
 aiosmtpd sink that keeps every message it accepts. While a driver thread creates and transitions
 tickets and complaints whose clocks fall due during the run, an injector ``kill -9``s workers,
-crashes and restarts Redis, and terminates the workers' PostgreSQL connections. Afterwards the
+crashes and restarts Redis, and terminates the workers' PostgreSQL connections while refusing new
+ones to the chaos database for a moment. Afterwards the
 audit recomputes, from each clock's own start/pause/resume/stop events, which warnings and breaches
 were due, and compares them, the outbox and the SMTP sink with what the system recorded.
 """
@@ -201,14 +202,34 @@ def process_env(database: dict, redis_url: str, smtp: SmtpSink, beat_seconds: fl
     }
 
 
-def terminate_worker_connections(database: dict) -> int:
-    """pg_terminate_backend for the workers' backends on this database only; how many were hit."""
-    admin = psycopg2.connect(
+def _admin(database: dict):
+    return psycopg2.connect(
         host=database["HOST"] or "127.0.0.1",
         port=database["PORT"] or 5432,
         user=database["USER"] or "postgres",
         dbname="postgres",
     )
+
+
+def allow_connections(database: dict, allowed: bool) -> None:
+    """Refuse (or allow again) new connections to the chaos database only; open ones are untouched.
+
+    Terminating the workers' backends while refusing new ones is a database restart as the workers
+    see it, without restarting the PostgreSQL server other engineers share.
+    """
+    admin = _admin(database)
+    try:
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            flag = "true" if allowed else "false"
+            cursor.execute(f'ALTER DATABASE "{database["NAME"]}" WITH ALLOW_CONNECTIONS {flag}')
+    finally:
+        admin.close()
+
+
+def terminate_worker_connections(database: dict) -> int:
+    """pg_terminate_backend for the workers' backends on this database only; how many were hit."""
+    admin = _admin(database)
     try:
         admin.autocommit = True
         with admin.cursor() as cursor:
@@ -320,12 +341,28 @@ class Injector(threading.Thread):
         # With nothing connected at that instant, try again for a moment: a termination that hits
         # no backend tests nothing.
         deadline = time.monotonic() + 5
-        hit = terminate_worker_connections(self.database)
-        while not hit and time.monotonic() < deadline:
+        while not self.sees_worker_connections() and time.monotonic() < deadline:
             time.sleep(0.1)
-            hit = terminate_worker_connections(self.database)
+        # Then the database is away for a moment, as during a restart: new connections are refused.
+        allow_connections(self.database, False)
+        try:
+            self.counts.pg_backends_terminated += terminate_worker_connections(self.database)
+            time.sleep(self.random.uniform(0.5, 2.0))
+        finally:
+            allow_connections(self.database, True)
         self.counts.pg_terminations += 1
-        self.counts.pg_backends_terminated += hit
+
+    def sees_worker_connections(self) -> bool:
+        admin = _admin(self.database)
+        try:
+            with admin.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = %s",
+                    [self.database["NAME"], WORKER_APPLICATION_NAME],
+                )
+                return cursor.fetchone()[0] > 0
+        finally:
+            admin.close()
 
 
 class Driver(threading.Thread):
@@ -753,7 +790,10 @@ def report(plan: ChaosPlan, counts: Counts, audit: Audit) -> str:
         ("workers (solo processes) / beat", f"{plan.workers} / 1 (every {plan.beat_seconds:g} s)"),
         ("kill -9 of a worker", f"{counts.worker_kills} ({counts.kills_of_busy_workers} mid-task)"),
         ("Redis crashes + restarts", counts.redis_restarts),
-        ("PostgreSQL terminations", f"{counts.pg_terminations} ({counts.pg_backends_terminated} backends)"),
+        (
+            "PostgreSQL terminations + refusals",
+            f"{counts.pg_terminations} ({counts.pg_backends_terminated} backends)",
+        ),
         ("processes that exited by themselves", counts.unexpected_exits),
         ("worker tasks succeeded / raised", f"{audit.tasks_succeeded} / {audit.tasks_failed}"),
         ("beat sends lost while Redis was down", audit.beat_sends_lost_to_outages),

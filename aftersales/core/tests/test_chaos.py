@@ -4,9 +4,10 @@ Real processes only (``chaos.py``): N ``celery worker --pool solo`` and one ``ce
 test database, a ``redis-server`` of this test's own on a free port, an aiosmtpd sink. While a
 driver creates and transitions back-dated tickets and complaints (their minute-long clocks fall due
 before and during the run), workers are ``kill -9``ed, Redis is crashed and restarted, and the
-workers' PostgreSQL backends are terminated. Then the system settles under beat, the fleet stops,
-stuck messages are re-queued (what ``core.outbox_requeue_stuck`` does after its time limit), one
-last sweep and delivery run here, and the audit checks:
+workers' PostgreSQL backends are terminated while the database refuses new connections for a moment
+(a restart as the workers see it; the shared server itself is never restarted). Then the system
+settles under beat, the fleet stops, stuck messages are re-queued (what ``core.outbox_requeue_stuck``
+does after its time limit), one last sweep and delivery run here, and the audit checks:
 
 * every warning and breach due — recomputed from each clock's own start/pause/resume/stop
   events — is recorded exactly once, and nothing that was not due;
