@@ -261,9 +261,19 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.proposed_at = None
         self.contact_attempts = 0
 
-    @transition(field=status, source=list(OPEN_STATUSES), target=Status.WITHDRAWN)
+    @transition(field=status, source=[*OPEN_STATUSES, Status.LINKED], target=Status.WITHDRAWN)
     def withdraw(self, *, now):
         self.withdrawn_at = now
+
+    @transition(field=status, source=Status.LINKED, target=RETURN_VALUE(Status.CLOSED, Status.WITHDRAWN))
+    def follow_original(self, *, original, now):
+        """A linked duplicate ends with the complaint that handled its matter (not a staff action)."""
+        if original.status == Status.WITHDRAWN:
+            self.withdrawn_at = now
+            return Status.WITHDRAWN
+        self.closed_at = now
+        self.close_reason = f"handled as {original.number}"
+        return Status.CLOSED
 
     @transition(field=status, source=Status.LINKED, target=Status.RECEIVED)
     def unlink(self, *, reason: str):

@@ -128,6 +128,8 @@ _EVENT_LABELS = {
     "create": lambda: _("Complaint received"),
     "customer_message": lambda: _("Your message"),
     "note": lambda: _("Message from our service team"),
+    "attachment_added": lambda: _("File added"),
+    "follow_original": lambda: _("Handled together with the earlier complaint"),
 }
 
 

@@ -23,7 +23,7 @@ from aftersales.core.roles import MANAGER
 from aftersales.core.tracking import tracking_token_new
 
 from . import sla
-from .actions import ACTIONS, ASSIGN, ActionNotAllowed, prepare, text, within_reopen_window
+from .actions import ACTIONS, ASSIGN, ActionNotAllowed, may_own, prepare, text, within_reopen_window
 from .choices import OPEN_STATUSES, Category, Cause, Channel, ClockName, CorrectiveStatus, Severity, Status
 from .models import (
     BreachReport,
@@ -157,7 +157,7 @@ def complaint_create(
             raise PermissionDenied("Only staff may handle a repeat complaint separately.")
         if not duplicate_reason:
             raise ValidationError({"duplicate_reason": _("Say why this complaint is handled separately.")})
-    if owner is not None and not (owner.is_active and owner.has_perm("complaints.view_complaint")):
+    if owner is not None and not may_own(owner):
         raise ValidationError({"owner": _("This person does not handle complaints.")})
     token, token_hash = tracking_token_new()
     complaint = Complaint(
@@ -461,8 +461,26 @@ def _after(complaint: Complaint, action: str, before_severity: str, now: datetim
         )
     elif action == "withdraw":
         sla.cancel_all(complaint, now, actor, note="withdrawn")
+    if action in ("close", "withdraw"):
+        _settle_duplicates(complaint, now, actor)
     elif action == "unlink":
         _begin_handling(complaint, now, actor)
+
+
+def _settle_duplicates(original: Complaint, now: datetime, actor) -> None:
+    """Linked duplicates end with the complaint that handled their matter, so none stays open forever."""
+    for duplicate in original.duplicates.select_for_update().filter(status=Status.LINKED).order_by("pk"):
+        duplicate.follow_original(original=original, now=now)
+        duplicate.save()
+        _event(
+            duplicate,
+            "follow_original",
+            from_status=Status.LINKED,
+            to_status=duplicate.status,
+            actor=actor,
+            data={"original": original.number},
+            now=now,
+        )
 
 
 def _record_on_staff(complaint: Complaint, actor, now: datetime) -> None:
@@ -620,7 +638,7 @@ def corrective_action_add(
     description = (description or "").strip()
     if not description or len(description) > MAX_TEXT or "\x00" in description:
         raise ValidationError({"description": _("Describe the action in 1 to 5000 characters.")})
-    if owner is None or not owner.is_active:
+    if owner is None or not owner.is_active or not owner.is_staff:
         raise ValidationError({"owner": _("Choose an active staff member.")})
     action = CorrectiveAction.objects.create(
         complaint=complaint,

@@ -55,6 +55,7 @@ class ComplaintTrackable:
                     "type_label": complaint.get_resolution_type_display(),
                     "details": complaint.resolution,
                     "compensation_kind": complaint.compensation_kind or None,
+                    "compensation_label": complaint.get_compensation_kind_display() or None,
                     "compensation_amount": str(complaint.compensation_amount) if complaint.compensation_kind else None,
                 }
                 if shows_resolution

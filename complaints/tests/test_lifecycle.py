@@ -538,3 +538,32 @@ def test_public_intake_links_only_the_customers_own_ticket_and_keeps_unknown_ser
         category="service.attitude", name="x", phone="13800138000", description="y", ticket_number=other_ticket.number
     )
     assert theirs.ticket_linked is False and not theirs.created.complaint.tickets.exists()
+
+
+def test_linked_duplicates_end_with_the_complaint_that_handled_their_matter(staff):
+    original = factories.complaint_in(Status.CONFIRMED, staff=staff, now=T0)
+    first = complaint_create(customer=original.customer, category=original.category, description="x", now=T0)
+    # A confirmed complaint is no longer open: a new one is a new matter, not a duplicate of it.
+    assert first.complaint.status == Status.RECEIVED
+
+    open_one = factories.complaint(now=T0, staff=staff, owner=factories.customer(phone="13900000077"))
+    linked = complaint_create(customer=open_one.customer, category=open_one.category, description="y", now=T0)
+    withdrawn_copy = complaint_create(customer=open_one.customer, category=open_one.category, description="z", now=T0)
+    act(withdrawn_copy.complaint, "withdraw", staff["agent"], {"note": "The customer withdrew the copy."})
+    act(open_one, "withdraw", staff["agent"], {"note": "Solved on the phone."})
+
+    linked_complaint = linked.complaint
+    linked_complaint.refresh_from_db()
+    assert linked_complaint.status == Status.WITHDRAWN
+    event = linked_complaint.events.get(action="follow_original")
+    assert event.data == {"original": open_one.number} and event.public
+
+    original = factories.complaint_in(
+        Status.PROPOSED, staff=staff, now=T0, owner=factories.customer(phone="13900000088")
+    )
+    copy = complaint_create(customer=original.customer, category=original.category, description="again", now=T0)
+    act(original, "confirm", None, by_customer=True)
+    closed = act(original, "close", staff["agent"], {"return_visit": "Satisfied."})
+    copy.complaint.refresh_from_db()
+    assert closed.status == Status.CLOSED
+    assert (copy.complaint.status, copy.complaint.close_reason) == (Status.CLOSED, f"handled as {original.number}")
