@@ -7,6 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.services import clean_phone
+from aftersales.core.uploads import validate_attachment
+from tickets.intake import MAX_REQUEST_ATTACHMENTS
+from tickets.portal.forms import MultipleFileField
 
 from ..admin_forms import grouped_categories
 
@@ -45,6 +48,15 @@ class ComplaintForm(forms.Form):
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What went wrong, when, and what you would like us to do."),
+    )
+    photos = MultipleFileField(
+        label=_("Photos or documents (optional)"),
+        required=False,
+        max_files=MAX_REQUEST_ATTACHMENTS,
+        validators=[validate_attachment],
+        help_text=_(
+            "Up to 5 files: photos of the problem, the invoice or a letter. JPEG, PNG, WebP or PDF, 10 MB each."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

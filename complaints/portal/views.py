@@ -50,7 +50,7 @@ def complaint_create_view(request):
     if request.method != "POST":
         initial = {key: request.GET[key] for key in ("serial", "ticket_number") if key in request.GET}
         return render(request, TEMPLATE, {"form": ComplaintForm(initial=initial)})
-    form = ComplaintForm(request.POST)
+    form = ComplaintForm(request.POST, request.FILES)
     if not rate_limit_hit(scope=COMPLAINT_RATE_SCOPE, ident=client_ident(request), rate=complaint_rate()):
         # Counted before validation, like /request/: variations of a script are limited too.
         return render(request, TEMPLATE, {"form": form, "rate_limited": True}, status=429)
@@ -66,6 +66,7 @@ def complaint_create_view(request):
             description=data["description"],
             serial=data["serial"],
             ticket_number=data["ticket_number"],
+            attachments=data["photos"],
         )
     except ValidationError as error:
         _add_errors(form, error)

@@ -143,6 +143,24 @@ def test_form_errors_are_shown_in_the_page_and_nothing_is_written(client, at, ch
     assert not Complaint.objects.exists()
 
 
+def test_photos_sent_with_the_form_are_kept_with_the_complaint(client, at, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    photos = [SimpleUploadedFile("dent.png", png, "image/png"), SimpleUploadedFile("box.png", png, "image/png")]
+    assert client.post(FORM, {**FIELDS, "photos": photos}).status_code == 302
+    assert sorted(Complaint.objects.get().attachments.values_list("original_name", flat=True)) == [
+        "box.png",
+        "dent.png",
+    ]
+
+    fake = SimpleUploadedFile("photo.png", b"<script>", "image/png")
+    refused = client.post(FORM, {**FIELDS, "phone": "13900002222", "photos": [fake]})
+    assert refused.status_code == 400 and Complaint.objects.count() == 1
+    assert re.search(r'class="field[^"]*has-error[^"]*">\s*<label for="id_photos"', refused.content.decode())
+
+
 @override_settings(PORTAL_COMPLAINT_RATE_LIMIT="2/hour")
 def test_the_complaint_form_is_rate_limited_per_address(client, at):
     assert COMPLAINT_RATE_SCOPE == "portal-complaint"
