@@ -29,7 +29,7 @@ from aftersales.core.calendars.services import calendar_specs
 from aftersales.core.privacy import can_see_contact, mask_phone
 from aftersales.core.selectors import clocks_for
 from aftersales.core.services import normalize_phone
-from tickets.admin_queries import read_clock
+from aftersales.core.sla.badges import read_clock
 from tickets.intake import customer_for_request
 
 from . import services
@@ -81,10 +81,6 @@ CONFLICTS = (ActionNotAllowed, ConcurrentTransition, TransitionNotAllowed)
 
 def _local(moment) -> str:
     return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "—"
-
-
-def badge_html(badge) -> str:
-    return format_html('<span class="sla-badge sla-{}" title="{}">{}</span>', badge.level, badge.title, badge.text)
 
 
 def _status_label(value: str) -> str:
@@ -357,7 +353,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     @admin.display(description=_("SLA"))
     def sla(self, complaint):
         badge = getattr(complaint, "sla_badge", None)
-        return badge_html(badge) if badge else "—"
+        return badge.html() if badge else "—"
 
     @admin.display(description=_("escalation"), ordering="escalation_level")
     def escalation(self, complaint):
@@ -470,7 +466,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         rows = []
         for item in clocks:
             if item.state in OPEN_CLOCK_STATES:
-                state = badge_html(badge_for(read_clock(item, now, specs)))
+                state = badge_for(read_clock(item, now, specs)).html()
             else:
                 state = item.get_state_display()
             rows.append(

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
-from django.utils.translation import gettext as _
 
 from aftersales.core.calendars.services import calendar_specs
 from aftersales.core.models import SlaClock
 from aftersales.core.selectors import clocks_attach
-from tickets.admin_queries import AMBER_PERCENT, Badge, ClockReading, format_duration, most_urgent
+from aftersales.core.sla import badges
+from aftersales.core.sla.badges import Badge, ClockReading, most_urgent
 
 from .choices import OPEN_STATUSES, ClockName, CorrectiveStatus
 from .models import Complaint, CorrectiveAction
@@ -56,19 +56,7 @@ def clock_label(name: str) -> str:
 
 
 def badge_for(reading: ClockReading | None) -> Badge:
-    if reading is None:
-        return Badge("none", "—", _("No open SLA clock"))
-    name = clock_label(reading.clock.name)
-    due = reading.clock.due_at
-    title = _("%(clock)s due %(due)s") % {"clock": name, "due": due.isoformat(timespec="minutes")} if due else name
-    if reading.late:
-        text = _("%(clock)s: %(time)s overdue") % {"clock": name, "time": format_duration(-reading.wall_left)}
-        return Badge("breached", text, title)
-    if reading.paused:
-        text = _("%(clock)s: paused, %(time)s left") % {"clock": name, "time": format_duration(reading.business_left)}
-        return Badge("paused", text, title)
-    text = _("%(clock)s: %(time)s left") % {"clock": name, "time": format_duration(reading.wall_left)}
-    return Badge("warning" if reading.percent_used >= AMBER_PERCENT else "ok", text, title)
+    return badges.badge_for(reading, clock_label)
 
 
 def attach_sla_badges(complaints: Sequence[Complaint], now: datetime) -> None:

@@ -34,6 +34,7 @@ from aftersales.core.privacy import can_see_contact, mask_phone
 from aftersales.core.roles import TECHNICIAN
 from aftersales.core.selectors import clocks_for
 from aftersales.core.services import normalize_phone
+from aftersales.core.sla.badges import read_clock
 from warranty.choices import Charge
 from warranty.services import AlreadyAnswered
 
@@ -58,7 +59,6 @@ from .admin_queries import (
     badge_for,
     breached_condition,
     due_soon_condition,
-    read_clock,
 )
 from .choices import OPEN_STATUSES, ClockName, FollowUpKind, Status
 from .intake import customer_for_request
@@ -92,10 +92,6 @@ NOTE_PERMISSIONS = (
 
 def _local(moment) -> str:
     return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "—"
-
-
-def badge_html(badge) -> str:
-    return format_html('<span class="sla-badge sla-{}" title="{}">{}</span>', badge.level, badge.title, badge.text)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -358,7 +354,7 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description=_("SLA"))
     def sla(self, ticket):
         badge = getattr(ticket, "sla_badge", None)
-        return badge_html(badge) if badge else "—"
+        return badge.html() if badge else "—"
 
     # --- change page --------------------------------------------------------------------------
 
@@ -401,7 +397,7 @@ class TicketAdmin(admin.ModelAdmin):
         rows = []
         for item in clocks:
             if item.state in OPEN_CLOCK_STATES:
-                state = badge_html(badge_for(read_clock(item, now, specs)))
+                state = badge_for(read_clock(item, now, specs)).html()
             else:
                 state = item.get_state_display()
             rows.append(
