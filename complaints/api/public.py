@@ -16,10 +16,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from aftersales.core.api.parsers import SafeJSONParser
-from aftersales.core.api.services import reject_nul
+from aftersales.core.api.services import reject_nul, validation_codes_kept
 from aftersales.core.services import clean_phone
 from aftersales.core.uploads import validate_attachment
-from tickets.api.common import validation_codes_kept
 from tickets.api.public import PublicView
 from tickets.intake import MAX_REQUEST_ATTACHMENTS
 

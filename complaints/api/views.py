@@ -22,10 +22,9 @@ from rest_framework.response import Response
 from aftersales.core import services as core_services
 from aftersales.core.api.parsers import SafeJSONParser
 from aftersales.core.api.renderers import DOWNLOAD_RENDERERS
-from aftersales.core.api.services import reject_nul, service_errors
+from aftersales.core.api.services import reject_nul, service_errors, validation_codes_kept
 from aftersales.core.attachments import attachment_response
 from aftersales.core.models import Customer
-from tickets.api.common import validation_codes_kept
 from tickets.models import Ticket
 from tickets.selectors import customer_by_phone
 from warranty.selectors import unit_by_serial

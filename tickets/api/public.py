@@ -38,6 +38,7 @@ from aftersales.core import clock
 from aftersales.core.api.errors import Conflict
 from aftersales.core.api.parsers import SafeJSONParser
 from aftersales.core.api.renderers import DOWNLOAD_RENDERERS
+from aftersales.core.api.services import validation_codes_kept
 from aftersales.core.api.throttling import PublicRateThrottle
 from aftersales.core.attachments import attachment_response
 from aftersales.core.services import clean_phone
@@ -52,7 +53,7 @@ from .. import selectors, services
 from ..choices import Channel, ClockName, Priority, Status, TicketType
 from ..intake import MAX_REQUEST_ATTACHMENTS, request_submit
 from ..models import Ticket, TicketAttachment
-from .common import CONFLICTS, validation_codes_kept
+from .common import CONFLICTS
 
 MAX_TEXT = 5000
 PUBLIC_TYPES = [TicketType.REPAIR, TicketType.CONSULTATION, TicketType.INSTALLATION, TicketType.RETURN_EXCHANGE]

@@ -12,8 +12,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aftersales.core.api.serializers import SlaClockSerializer
-from aftersales.core.privacy import can_see_contact, mask_address, mask_phone
+from aftersales.core.api.serializers import SlaClockSerializer, StatusListField
+from aftersales.core.privacy import CUSTOMER_SUMMARY_SCHEMA, customer_summary
 from aftersales.core.services import clean_phone
 from aftersales.core.uploads import validate_attachment
 
@@ -26,14 +26,6 @@ from ..selectors import Queue
 MAX_TEXT = 5000
 # The largest value a PostgreSQL bigint primary key holds; larger ids are simply not found.
 MAX_ID = 2**63 - 1
-
-
-def mask_email(email: str) -> str:
-    """``z***@example.com``: enough for the customer to recognise, not enough to write to."""
-    if not email or "@" not in email:
-        return ""
-    local, domain = email.rsplit("@", 1)
-    return f"{local[:1]}***@{domain}"
 
 
 # --- the ticket -----------------------------------------------------------------------------
@@ -93,39 +85,10 @@ class TicketSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(
-        {
-            "type": "object",
-            "properties": {
-                "id": {"type": "integer"},
-                "name": {"type": "string"},
-                "phone": {"type": "string", "description": "masked unless the user may see contact details"},
-                "email": {"type": "string"},
-                "address": {"type": "string"},
-                "tier": {"type": "string"},
-                "region": {"type": "string", "nullable": True},
-            },
-        }
-    )
+    @extend_schema_field(CUSTOMER_SUMMARY_SCHEMA)
     def get_customer(self, ticket: Ticket) -> dict:
-        customer = ticket.customer
-        data = {
-            "id": customer.pk,
-            "name": customer.name,
-            "phone": customer.phone,
-            "email": customer.email,
-            "address": customer.address,
-            "tier": customer.tier,
-            "region": customer.region.code if customer.region_id else None,
-        }
         # Contact details only for the roles that call or visit customers (004 §4.3).
-        if not can_see_contact(self.context["request"].user):
-            data.update(
-                phone=mask_phone(customer.phone),
-                email=mask_email(customer.email),
-                address=mask_address(customer.address),
-            )
-        return data
+        return customer_summary(ticket.customer, self.context["request"].user)
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_product_model(self, ticket: Ticket) -> dict | None:
@@ -269,28 +232,8 @@ class TicketEventSerializer(serializers.ModelSerializer):
 _OFFSET_AFTER_SPACE = re.compile(r" (\d{2}:?\d{2})$")
 
 
-class StatusListField(serializers.Field):
-    """``status=new`` or ``status=new,acknowledged``; ``open`` stands for every open status."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        values = [value.strip() for value in data.split(",") if value.strip()]
-        statuses: list[str] = []
-        for value in values:
-            if value == "open":
-                statuses.extend(sorted(OPEN_STATUSES))
-            elif value in Status.values:
-                statuses.append(value)
-            else:
-                raise serializers.ValidationError(_("Unknown status %(value)r.") % {"value": value[:40]})
-        return statuses
-
-    default_error_messages = {"invalid": _("Give statuses separated by commas.")}
-
-
 class TicketFilterSerializer(serializers.Serializer):
-    status = StatusListField(required=False)
+    status = StatusListField(statuses=Status.values, open_statuses=OPEN_STATUSES, required=False)
     type = serializers.ChoiceField(choices=TicketType.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     assignee = serializers.CharField(max_length=150, required=False)

@@ -22,13 +22,14 @@ from rest_framework.response import Response
 from aftersales.core import services as core_services
 from aftersales.core.api.parsers import SafeJSONParser
 from aftersales.core.api.renderers import DOWNLOAD_RENDERERS
+from aftersales.core.api.services import reject_nul, validation_codes_kept
 from aftersales.core.attachments import attachment_response
 from aftersales.core.models import Customer
 from warranty.selectors import unit_by_serial
 
 from .. import selectors, services
 from ..models import Ticket
-from .common import reject_nul, service_errors, validation_codes_kept
+from .common import service_errors
 from .serializers import (
     AttachmentUploadSerializer,
     DispatchSuggestionSerializer,

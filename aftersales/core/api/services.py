@@ -12,9 +12,11 @@ from contextlib import contextmanager
 from decimal import InvalidOperation
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions
+from rest_framework.fields import get_error_detail
 
 from .errors import Conflict
 
@@ -55,3 +57,13 @@ def reject_nul(value, field: str = "detail"):
         for item in value:
             reject_nul(item, field)
     return value
+
+
+@contextmanager
+def validation_codes_kept():
+    """Django ValidationErrors from a service as DRF's, keeping each message's code (``file_type``,
+    ``too_many_files``…) rather than the project handler's generic ``invalid``."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise exceptions.ValidationError(get_error_detail(error)) from error
