@@ -163,6 +163,13 @@ class CeleryProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
 
+    def exit_reason(self) -> str:
+        """The exit code and the last error line of this incarnation's log (e.g. an import error)."""
+        with self.log_path.open("rb") as log:
+            log.seek(self.log_offset)
+            errors = [line for line in log.read().decode(errors="replace").splitlines() if "Error" in line]
+        return f"exit {self.process.returncode}, {errors[-1].strip()[:160] if errors else 'no error logged'}"
+
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
 
@@ -256,6 +263,7 @@ class Counts:
     pg_terminations: int = 0
     pg_backends_terminated: int = 0
     unexpected_exits: int = 0
+    exit_reasons: Counter = field(default_factory=Counter)
     tickets: int = 0
     complaints: int = 0
     transitions: int = 0
@@ -316,6 +324,7 @@ class Injector(threading.Thread):
         for process in [*self.workers, self.beat]:
             if not process.alive():
                 self.counts.unexpected_exits += 1
+                self.counts.exit_reasons[f"{process.name}: {process.exit_reason()}"] += 1
                 process.start()
 
     def fault_kill(self) -> None:
@@ -821,5 +830,6 @@ def report(plan: ChaosPlan, counts: Counts, audit: Audit) -> str:
     width = max(len(name) for name, _ in rows)
     lines = ["", "chaos run " + "-" * (width + 12)]
     lines += [f"  {name:<{width}}  {value}" for name, value in rows]
+    lines += [f"  exited by itself ({count}x): {reason}" for reason, count in counts.exit_reasons.items()]
     lines += [f"  ! {problem}" for problem in audit.problems[:30]]
     return "\n".join(lines)
