@@ -285,6 +285,8 @@ APPEND_ONLY = [
     "core.DeliveryAttempt",
     "tickets.TicketEvent",
     "warranty.EntitlementDecision",
+    "complaints.ComplaintEvent",
+    "complaints.StaffComplaintRecord",
 ]
 
 
