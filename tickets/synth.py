@@ -428,7 +428,8 @@ class SynthResult:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     open_tickets: int = 0
-    open_clocks: int = 0
+    open_clocks: int = 0  # running, paused or breached (unanswered CSAT clocks stay breached)
+    counting_clocks: int = 0  # with a next_check_at: what the sweep will look at
 
 
 def _weighted(rng: random.Random, pairs) -> Callable[[], str]:
@@ -1007,6 +1008,8 @@ class _Generator:
         next_check = clock.next_check_at(self.now)
         if clock.state in ("running", "paused", "breached"):
             self.result.open_clocks += 1
+        if next_check is not None:
+            self.result.counting_clocks += 1
         self.tables["clock"].add(
             clock.pk,
             (

@@ -23,6 +23,6 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         counts = ", ".join(f"{name} {count:,}" for name, count in result.counts.items())
         self.stdout.write(
-            f"synth_data: {counts}; {result.open_tickets:,} tickets and {result.open_clocks:,} SLA clocks "
-            f"open; {result.seconds:.1f} s."
+            f"synth_data: {counts}; {result.open_tickets:,} tickets open; {result.open_clocks:,} SLA clocks "
+            f"open, {result.counting_clocks:,} of them counting (next_check_at set); {result.seconds:.1f} s."
         )
