@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
+CHAPTER = "## Synthetic history, SLA sweep, APIs and outbox"
 TICKETS = int(os.environ.get("BENCH_TICKETS", "1000000"))
 SEED = int(os.environ.get("BENCH_SEED", "1"))
 DATABASE = os.environ.get("BENCH_DATABASE", "aftersales_bench")
@@ -141,5 +142,12 @@ def record(title: str, body: str, *, capsys=None) -> None:
     else:
         print(section)
     if RECORD:
-        with DOCS.open("a", encoding="utf-8") as docs:
-            docs.write(section)
+        # At the end of this chapter (other chapters, e.g. the chaos run's, may follow it).
+        text = DOCS.read_text(encoding="utf-8")
+        chapter = text.find(CHAPTER)
+        following = text.find("\n## ", chapter + len(CHAPTER)) if chapter >= 0 else -1
+        if following < 0:
+            text = text.rstrip("\n") + "\n" + section
+        else:
+            text = text[:following].rstrip("\n") + "\n" + section + text[following:]
+        DOCS.write_text(text, encoding="utf-8")
