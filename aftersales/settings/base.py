@@ -266,7 +266,9 @@ SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
 
 # --- Outbox and SLA sweep -------------------------------------------------------------------
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
-OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+# Messages one delivery claims at a time: a worker killed mid-batch leaves at most this many in
+# "sending" until core.outbox_requeue_stuck puts them back (after twice the task time limit).
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=10)
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Service requests submitted through the portal form, per client address.

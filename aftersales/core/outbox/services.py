@@ -214,7 +214,10 @@ def outbox_deliver(*, limit: int | None = None, budget: timedelta = DELIVERY_RUN
 def outbox_requeue_stuck(*, now: datetime | None = None, older_than: timedelta | None = None) -> int:
     """Put back messages left ``sending`` by a worker that died mid-delivery."""
     now = now or wall_clock.now()
-    older_than = older_than or timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
+    if older_than is None:
+        # Twice the task time limit: no delivery run can still hold a claim that old (a solo pool
+        # does not enforce the limit itself, hence the margin).
+        older_than = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
     return OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - older_than).update(
         status=OutboxMessage.Status.PENDING, next_attempt_at=now, claimed_at=None
     )

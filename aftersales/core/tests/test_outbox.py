@@ -635,3 +635,11 @@ def test_many_enqueues_in_one_transaction_queue_one_delivery(frozen, django_capt
 
     assert callbacks == [services._kick_delivery]
     assert OutboxMessage.objects.count() == 2
+
+
+def test_requeue_stuck_with_an_explicit_zero_age_takes_every_claim(smtp, frozen):
+    enqueue(email_notification("clock:9:breach:supervisor"))
+    OutboxMessage.objects.update(status=OutboxMessage.Status.SENDING, claimed_at=T0, attempts=1)
+    assert outbox_requeue_stuck(older_than=timedelta(0)) == 0  # claimed exactly now: not older than zero
+    OutboxMessage.objects.update(claimed_at=T0 - timedelta(microseconds=1))
+    assert outbox_requeue_stuck(older_than=timedelta(0)) == 1  # zero means zero, not the default
