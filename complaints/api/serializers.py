@@ -8,7 +8,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aftersales.core.api.serializers import SlaClockSerializer, StatusListField
+from aftersales.core.api.serializers import SlaClockSerializer, StatusListField, sla_representation
 from aftersales.core.privacy import CUSTOMER_SUMMARY_SCHEMA, customer_summary
 from aftersales.core.uploads import validate_attachment
 from tickets.api.serializers import CustomerRefField
@@ -72,7 +72,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(SlaClockSerializer(many=True))
     def get_sla(self, complaint: Complaint) -> list[dict]:
-        return SlaClockSerializer(selectors.complaint_sla_clocks(complaint), many=True, context=self.context).data
+        return sla_representation(selectors.complaint_sla_clocks(complaint))
 
 
 class CorrectiveActionSerializer(serializers.ModelSerializer):

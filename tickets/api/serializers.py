@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aftersales.core.api.serializers import SlaClockSerializer, StatusListField
+from aftersales.core.api.serializers import SlaClockSerializer, StatusListField, sla_representation
 from aftersales.core.privacy import CUSTOMER_SUMMARY_SCHEMA, customer_summary
 from aftersales.core.services import clean_phone
 from aftersales.core.uploads import validate_attachment
@@ -103,7 +103,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(SlaClockSerializer(many=True))
     def get_sla(self, ticket: Ticket) -> list[dict]:
-        return SlaClockSerializer(selectors.ticket_sla_clocks(ticket), many=True, context=self.context).data
+        return sla_representation(selectors.ticket_sla_clocks(ticket))
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_entitlement(self, ticket: Ticket) -> dict | None:

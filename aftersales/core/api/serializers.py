@@ -38,6 +38,15 @@ class SlaClockSerializer(serializers.ModelSerializer):
         fields = ["name", "due_at", "met_at", "paused_seconds", "state", "breached_at"]
 
 
+# One instance for every row of every page: building a serializer's fields costs more than using them.
+_CLOCK_SERIALIZER = SlaClockSerializer()
+
+
+def sla_representation(clocks) -> list[dict]:
+    """The ``sla`` list of a case, as ``SlaClockSerializer(many=True)`` would give it, cheaply."""
+    return [_CLOCK_SERIALIZER.to_representation(clock) for clock in clocks]
+
+
 class WorkingPeriodSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkingPeriod
