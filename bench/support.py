@@ -74,7 +74,8 @@ def ticket_count() -> int | None:
 
 def build_database() -> dict:
     """A fresh benchmark database with ``TICKETS`` synthetic tickets (``BENCH_REUSE=1`` keeps one of that size)."""
-    if os.environ.get("BENCH_REUSE") == "1" and ticket_count() == TICKETS:
+    # ">=": the public API benchmark adds requests to the database it reuses.
+    if os.environ.get("BENCH_REUSE") == "1" and (ticket_count() or 0) >= TICKETS:
         info_file = ROOT / "var" / f"{DATABASE}.json"
         if info_file.exists():
             return {**json.loads(info_file.read_text()), "reused": True}

@@ -8,7 +8,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aftersales.core.api.serializers import SlaClockSerializer, StatusListField, sla_representation
+from aftersales.core.api.serializers import ChoiceLabelField, SlaClockSerializer, StatusListField, sla_representation
 from aftersales.core.privacy import CUSTOMER_SUMMARY_SCHEMA, customer_summary
 from aftersales.core.uploads import validate_attachment
 from tickets.api.serializers import CustomerRefField
@@ -22,8 +22,8 @@ MAX_TEXT = 5000
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    status_label = ChoiceLabelField(Status.choices, source="status")
+    category_label = ChoiceLabelField(Category.choices, source="category")
     customer = serializers.SerializerMethodField()
     serial = serializers.CharField(source="unit.serial", read_only=True, default=None)
     owner = serializers.CharField(source="owner.username", read_only=True, default=None)

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aftersales.core.api.serializers import SlaClockSerializer, StatusListField, sla_representation
+from aftersales.core.api.serializers import ChoiceLabelField, SlaClockSerializer, StatusListField, sla_representation
 from aftersales.core.privacy import CUSTOMER_SUMMARY_SCHEMA, customer_summary
 from aftersales.core.services import clean_phone
 from aftersales.core.uploads import validate_attachment
@@ -33,8 +33,8 @@ MAX_ID = 2**63 - 1
 
 class TicketSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="ticket_type", read_only=True)
-    type_label = serializers.CharField(source="get_ticket_type_display", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    type_label = ChoiceLabelField(TicketType.choices, source="ticket_type")
+    status_label = ChoiceLabelField(Status.choices, source="status")
     customer = serializers.SerializerMethodField()
     serial = serializers.CharField(source="unit.serial", read_only=True, default=None)
     product_model = serializers.SerializerMethodField()

@@ -82,3 +82,19 @@ class StatusListField(serializers.Field):
             else:
                 raise serializers.ValidationError(_("Unknown status %(value)r.") % {"value": value[:40]})
         return chosen
+
+
+class ChoiceLabelField(serializers.CharField):
+    """The translated label of a choice field's value, read from a map built once.
+
+    ``get_FOO_display()`` rebuilds a dict of all choices on every call; on a page of 50 cases with
+    two labels each that alone was a fifth of a list request's time.
+    """
+
+    def __init__(self, choices, **kwargs):
+        self.labels = dict(choices)
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return str(self.labels.get(value, value))
