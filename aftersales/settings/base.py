@@ -224,6 +224,9 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# List endpoints count at most this many rows; beyond it they answer "count_exact": false.
+API_COUNT_LIMIT = env.int("API_COUNT_LIMIT", default=10_000)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "After-sales service API",
     "DESCRIPTION": "Warranty, service tickets, complaints, emergencies and KPIs.",
