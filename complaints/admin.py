@@ -11,25 +11,27 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from aftersales.core import clock
-from aftersales.core.calendars.services import calendar_specs
-from aftersales.core.privacy import can_see_contact, mask_phone
-from aftersales.core.selectors import clocks_for
-from aftersales.core.services import normalize_phone
-from aftersales.core.sla.badges import read_clock
+from aftersales.core.admin_cases import (
+    CaseAdmin,
+    CaseEventInline,
+    CaseQueueFilter,
+    ReadOnlyInline,
+    duration_label,
+    local_time,
+    person,
+)
+from aftersales.core.admin_forms import SlaPolicyChecks
 from tickets.intake import customer_for_request
 
 from . import services
@@ -40,13 +42,11 @@ from .admin_forms import (
     CorrectiveActionAddForm,
     CorrectiveCompleteForm,
     CorrectiveVerifyForm,
-    NoteForm,
     ProposeResolutionForm,
     action_form_class,
     apply_service_error,
 )
 from .admin_queries import (
-    OPEN_CLOCK_STATES,
     attach_sla_badges,
     badge_for,
     breached_condition,
@@ -54,9 +54,8 @@ from .admin_queries import (
     corrective_actions_overdue_first,
     corrective_is_overdue,
     due_soon_condition,
-    open_condition,
 )
-from .choices import CategoryGroup, CorrectiveStatus, RootCause, Status
+from .choices import OPEN_STATUSES, CategoryGroup, ClockName, CorrectiveStatus, RootCause, Status
 from .models import (
     BreachReport,
     Complaint,
@@ -76,47 +75,6 @@ CORRECTIVE_STATUSES = (
     Status.CLOSED,
 )
 NOTE_PERMISSIONS = ("complaints.respond_complaint", "complaints.investigate_complaint")
-CONFLICTS = (ActionNotAllowed, ConcurrentTransition, TransitionNotAllowed)
-
-
-def _local(moment) -> str:
-    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "—"
-
-
-def _status_label(value: str) -> str:
-    try:
-        return str(Status(value).label)
-    except ValueError:
-        return value or ""
-
-
-def _person(user) -> str:
-    return (user.get_full_name() or user.username) if user else "—"
-
-
-def _changed_message(label) -> str:
-    return gettext(
-        "“%(action)s” is not possible now: the complaint changed meanwhile. Check its status and try again."
-    ) % {"action": label}
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Rows written by services; the complaint page shows them."""
-
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # Timeline entries that are not actions of ACTIONS.
 _EVENT_LABELS = {
@@ -133,40 +91,11 @@ _EVENT_LABELS = {
 }
 
 
-class ComplaintEventInline(ReadOnlyInline):
+class ComplaintEventInline(CaseEventInline):
     model = ComplaintEvent
-    verbose_name = _("timeline entry")
-    verbose_name_plural = _("timeline")
-    fields = ["created_at", "what", "change", "who", "public", "note", "details"]
-    readonly_fields = fields
-    ordering = ["created_at", "id"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    @admin.display(description=_("action"))
-    def what(self, event):
-        spec = ACTIONS.get(event.action)
-        return spec.label if spec else _EVENT_LABELS.get(event.action, event.action)
-
-    @admin.display(description=_("status"))
-    def change(self, event):
-        if not event.to_status or event.from_status == event.to_status:
-            return "—"
-        before = _status_label(event.from_status)
-        return f"{before} → {_status_label(event.to_status)}" if before else _status_label(event.to_status)
-
-    @admin.display(description=_("details"))
-    def details(self, event):
-        if not event.data:
-            return "—"
-        return format_html_join(", ", "{}: {}", sorted((str(key), str(value)) for key, value in event.data.items()))
-
-    @admin.display(description=_("by"))
-    def who(self, event):
-        if event.actor_id:
-            return _person(event.actor)
-        return gettext("customer") if event.by_customer else gettext("system")
+    action_specs = ACTIONS
+    event_labels = _EVENT_LABELS
+    status_choices = Status
 
 
 class CorrectiveActionInline(ReadOnlyInline):
@@ -186,35 +115,19 @@ class CorrectiveActionInline(ReadOnlyInline):
 # --- the complaint list -------------------------------------------------------------------------
 
 
-class QueueFilter(admin.SimpleListFilter):
+class QueueFilter(CaseQueueFilter):
     """Work queues over open complaints: mine, unassigned, due soon, breached."""
 
-    title = _("queue")
-    parameter_name = "queue"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("mine", _("Owned by me")),
-            ("unassigned", _("Without an owner")),
-            ("due_soon", _("Due within 4 hours")),
-            ("breached", _("Late promises")),
-        ]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        queryset = queryset.filter(open_condition())
-        now = clock.now()
-        if value == "mine":
-            return queryset.filter(owner=request.user)
-        if value == "unassigned":
-            return queryset.filter(owner__isnull=True)
-        if value == "due_soon":
-            return queryset.filter(due_soon_condition(now))
-        if value == "breached":
-            return queryset.filter(breached_condition(now))
-        return queryset
+    queues = [
+        ("mine", _("Owned by me")),
+        ("unassigned", _("Without an owner")),
+        ("due_soon", _("Due within 4 hours")),
+        ("breached", _("Late promises")),
+    ]
+    owner_field = "owner"
+    open_statuses = OPEN_STATUSES
+    due_soon_condition = staticmethod(due_soon_condition)
+    breached_condition = staticmethod(breached_condition)
 
 
 class CategoryGroupFilter(admin.SimpleListFilter):
@@ -232,15 +145,8 @@ class CategoryGroupFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ComplaintChangeList(ChangeList):
-    def get_results(self, request):
-        super().get_results(request)
-        # One query for the clocks of the whole page (and one for their calendars).
-        attach_sla_badges(list(self.result_list), clock.now())
-
-
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(CaseAdmin):
     list_display = [
         "number",
         "sla",
@@ -316,13 +222,62 @@ class ComplaintAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["tickets/admin.css"]}
 
-    # --- permissions: the complaint changes only through services ---------------------------
+    # --- the case hooks (aftersales.core.admin_cases) -----------------------------------------
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    case_name = "complaint"
+    case_search_fields = ["number", "unit__serial"]
+    action_specs = ACTIONS
+    action_conflicts = (ActionNotAllowed, ConcurrentTransition, TransitionNotAllowed)
+    action_form_template = "admin/complaints/complaint/action_form.html"
+    note_permissions = NOTE_PERMISSIONS
+    clock_names = ClockName
+    invalid_form_status = 400
+    attach_sla_badges = staticmethod(attach_sla_badges)
+    badge_for = staticmethod(badge_for)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def available_actions(self, complaint, user) -> list:
+        return services.actions_for(complaint, user)
+
+    def case_action_form(self, action, complaint, user, data=None):
+        form_class = action_form_class(action)
+        extra = {"limit": approval_limit()} if form_class is ProposeResolutionForm else {}
+        return form_class(data, complaint=complaint, user=user, **extra)
+
+    def transition(self, complaint, action, user, data):
+        return services.complaint_transition(complaint=complaint, action=action, actor=user, data=data)
+
+    def staff_note(self, complaint, *, body, user, public):
+        services.complaint_staff_note(complaint=complaint, body=body, actor=user, public=public)
+
+    def action_denied(self, request, complaint, label, form, context):
+        messages.error(request, gettext("You may not do “%(action)s” on this complaint.") % {"action": label})
+        return self.render_case_form(request, complaint, {**context, "form": form}, status=403)
+
+    def changed_message(self, label) -> str:
+        return gettext(
+            "“%(action)s” is not possible now: the complaint changed meanwhile. Check its status and try again."
+        ) % {"action": label}
+
+    def done_message(self, complaint, label) -> str:
+        return gettext("%(complaint)s: “%(action)s” done.") % {"complaint": complaint.number, "action": label}
+
+    def action_done(self, request, complaint, action) -> None:
+        if complaint.status == Status.AWAITING_APPROVAL and action == "propose_resolution":
+            self.message_user(
+                request,
+                gettext("The compensation is above the limit: the service manager approves it first."),
+                messages.INFO,
+            )
+
+    def extra_tools(self, request, complaint) -> list:
+        tools = []
+        if self.may_note(request.user):
+            tools.append({"label": gettext("Add a note"), "url": self.admin_url("note", complaint.pk)})
+        if request.user.has_perm("complaints.add_correctiveaction") and complaint.status in CORRECTIVE_STATUSES:
+            tools.append(
+                {"label": gettext("Plan a corrective action"), "url": self.admin_url("corrective", complaint.pk)}
+            )
+        return tools
 
     def get_queryset(self, request):
         # One rule with the API: only roles with the view permission see complaints at all.
@@ -334,27 +289,6 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     # --- list ---------------------------------------------------------------------------------
 
-    def get_changelist(self, request, **kwargs):
-        return ComplaintChangeList
-
-    def get_search_fields(self, request):
-        # Searching by phone would confirm numbers to roles that may not see them (004 §4.3).
-        fields = ["number", "unit__serial"]
-        return [*fields, "customer__phone"] if can_see_contact(request.user) else fields
-
-    def get_search_results(self, request, queryset, search_term):
-        unfiltered = queryset
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        phone = normalize_phone(search_term)
-        if can_see_contact(request.user) and phone != search_term and phone.lstrip("+").isdigit() and len(phone) >= 4:
-            queryset |= unfiltered.filter(customer__phone__contains=phone)
-        return queryset, may_have_duplicates
-
-    @admin.display(description=_("SLA"))
-    def sla(self, complaint):
-        badge = getattr(complaint, "sla_badge", None)
-        return badge.html() if badge else "—"
-
     @admin.display(description=_("escalation"), ordering="escalation_level")
     def escalation(self, complaint):
         if not complaint.escalation_level:
@@ -364,34 +298,6 @@ class ComplaintAdmin(admin.ModelAdmin):
         return f"{complaint.escalation_level} · {rung}" if rung else str(complaint.escalation_level)
 
     # --- change page --------------------------------------------------------------------------
-
-    @admin.display(description=_("phone"))
-    def customer_phone(self, complaint):
-        return complaint.customer.phone
-
-    @admin.display(description=_("phone"))
-    def customer_phone_masked(self, complaint):
-        return mask_phone(complaint.customer.phone)
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if can_see_contact(request.user):
-            return fieldsets
-        return [
-            (
-                name,
-                {
-                    **options,
-                    "fields": [
-                        tuple("customer_phone_masked" if item == "customer_phone" else item for item in field)
-                        if isinstance(field, tuple)
-                        else field
-                        for field in options["fields"]
-                    ],
-                },
-            )
-            for name, options in fieldsets
-        ]
 
     @admin.display(description=_("root causes"))
     def root_cause_list(self, complaint):
@@ -408,7 +314,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         if complaint.status == Status.AWAITING_APPROVAL:
             return gettext("Awaiting the service manager's approval (above %(limit)s)") % {"limit": approval_limit()}
         if complaint.approved_by_id:
-            return f"{_person(complaint.approved_by)} · {_local(complaint.approved_at)}"
+            return f"{person(complaint.approved_by)} · {local_time(complaint.approved_at)}"
         return "—"
 
     @admin.display(description=_("related tickets"))
@@ -456,75 +362,6 @@ class ComplaintAdmin(admin.ModelAdmin):
             '<ul class="plain">{}</ul>', format_html_join("", "<li>{}</li>", ((item,) for item in items))
         )
 
-    @admin.display(description=_("SLA clocks"))
-    def sla_clocks(self, complaint):
-        clocks = list(clocks_for(complaint).select_related("calendar"))
-        if not clocks:
-            return "—"
-        now = clock.now()
-        specs = calendar_specs({item.calendar_id for item in clocks})
-        rows = []
-        for item in clocks:
-            if item.state in OPEN_CLOCK_STATES:
-                state = badge_for(read_clock(item, now, specs)).html()
-            else:
-                state = item.get_state_display()
-            rows.append(
-                (
-                    clock_label(item.name),
-                    item.cycle,
-                    state,
-                    _local(item.due_at),
-                    _local(item.met_at),
-                    _local(item.breached_at),
-                    round(item.paused_seconds / 3600, 1),
-                )
-            )
-        header = format_html(
-            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            gettext("Clock"),
-            gettext("Cycle"),
-            gettext("State"),
-            gettext("Due"),
-            gettext("Met"),
-            gettext("Breached"),
-            gettext("Paused (h)"),
-        )
-        body = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
-        )
-        return format_html('<table class="sla-clocks"><thead>{}</thead><tbody>{}</tbody></table>', header, body)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        complaint = self.get_object(request, unquote(object_id))
-        if complaint is not None and self.has_view_permission(request, complaint):
-            extra_context.update(self._complaint_tools(request, complaint))
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def _complaint_tools(self, request, complaint) -> dict:
-        actions = [
-            {
-                "name": name,
-                "label": ACTIONS[name].label,
-                "url": reverse("admin:complaints_complaint_action", args=[complaint.pk, name]),
-            }
-            for name in services.actions_for(complaint, request.user)
-        ]
-        tools = []
-        if _may_note(request.user):
-            tools.append(
-                {"label": gettext("Add a note"), "url": reverse("admin:complaints_complaint_note", args=[complaint.pk])}
-            )
-        if request.user.has_perm("complaints.add_correctiveaction") and complaint.status in CORRECTIVE_STATUSES:
-            tools.append(
-                {
-                    "label": gettext("Plan a corrective action"),
-                    "url": reverse("admin:complaints_complaint_corrective", args=[complaint.pk]),
-                }
-            )
-        return {"complaint_actions": actions, "complaint_tools": tools}
-
     # --- custom views -------------------------------------------------------------------------
 
     def get_urls(self):
@@ -536,114 +373,9 @@ class ComplaintAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _complaint_or_none(self, request, object_id):
-        complaint = self.get_object(request, unquote(object_id))
-        if complaint is not None and not self.has_view_permission(request, complaint):
-            raise PermissionDenied
-        return complaint
-
-    def _change_url(self, complaint) -> str:
-        return reverse("admin:complaints_complaint_change", args=[complaint.pk])
-
-    def _render_form(self, request, complaint, context: dict, *, status: int = 200):
-        return TemplateResponse(
-            request,
-            "admin/complaints/complaint/action_form.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "original": complaint,
-                "complaint": complaint,
-                "change_url": self._change_url(complaint),
-                "media": self.media + context.get("form", forms.Form()).media,
-                **context,
-            },
-            status=status,
-        )
-
-    def action_view(self, request, object_id, action):
-        """The intermediate form of one action: its fields, then ``services.complaint_transition``."""
-        complaint = self._complaint_or_none(request, object_id)
-        if complaint is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        spec = ACTIONS.get(action)
-        if spec is None:
-            raise Http404(gettext("Unknown action."))
-        form_class = action_form_class(action)
-        extra = {"limit": approval_limit()} if form_class is ProposeResolutionForm else {}
-        change_url = self._change_url(complaint)
-        context = {"title": f"{complaint.number}: {spec.label}", "action_label": spec.label}
-        if request.method == "POST":
-            form = form_class(request.POST, complaint=complaint, user=request.user, **extra)
-            if form.is_valid():
-                try:
-                    complaint = services.complaint_transition(
-                        complaint=complaint, action=action, actor=request.user, data=form.service_data()
-                    )
-                except PermissionDenied:
-                    messages.error(
-                        request,
-                        gettext("You may not do “%(action)s” on this complaint.") % {"action": spec.label},
-                    )
-                    return self._render_form(request, complaint, {**context, "form": form}, status=403)
-                except CONFLICTS:
-                    self.message_user(request, _changed_message(spec.label), messages.WARNING)
-                    return HttpResponseRedirect(change_url)
-                except ValidationError as error:
-                    apply_service_error(form, error)
-                else:
-                    if message := form.cleaned_data.get("customer_message", "").strip():
-                        services.complaint_staff_note(
-                            complaint=complaint, body=message, actor=request.user, public=True
-                        )
-                    self.message_user(
-                        request,
-                        gettext("%(complaint)s: “%(action)s” done.")
-                        % {"complaint": complaint.number, "action": spec.label},
-                        messages.SUCCESS,
-                    )
-                    if complaint.status == Status.AWAITING_APPROVAL and action == "propose_resolution":
-                        self.message_user(
-                            request,
-                            gettext("The compensation is above the limit: the service manager approves it first."),
-                            messages.INFO,
-                        )
-                    return HttpResponseRedirect(change_url)
-        else:
-            if action not in services.actions_for(complaint, request.user):
-                self.message_user(request, _changed_message(spec.label), messages.WARNING)
-                return HttpResponseRedirect(change_url)
-            form = form_class(complaint=complaint, user=request.user, **extra)
-        return self._render_form(request, complaint, {**context, "form": form}, status=400 if form.errors else 200)
-
-    def note_view(self, request, object_id):
-        complaint = self._complaint_or_none(request, object_id)
-        if complaint is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not _may_note(request.user):
-            raise PermissionDenied
-        form = NoteForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.complaint_staff_note(
-                    complaint=complaint,
-                    body=form.cleaned_data["body"],
-                    actor=request.user,
-                    public=form.cleaned_data["public"],
-                )
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                self.message_user(request, gettext("Note added."), messages.SUCCESS)
-                return HttpResponseRedirect(self._change_url(complaint))
-        label = gettext("Add a note")
-        return self._render_form(
-            request, complaint, {"title": f"{complaint.number}: {label}", "action_label": label, "form": form}
-        )
-
     def corrective_view(self, request, object_id):
         """Plan a corrective action (PDCA, 001 二.4) → ``services.corrective_action_add``."""
-        complaint = self._complaint_or_none(request, object_id)
+        complaint = self.case_or_none(request, object_id)
         if complaint is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not request.user.has_perm("complaints.add_correctiveaction"):
@@ -654,16 +386,13 @@ class ComplaintAdmin(admin.ModelAdmin):
                 services.corrective_action_add(complaint=complaint, actor=request.user, **form.cleaned_data)
             except ActionNotAllowed:
                 self.message_user(request, gettext("Corrective actions follow an investigation."), messages.WARNING)
-                return HttpResponseRedirect(self._change_url(complaint))
+                return HttpResponseRedirect(self.change_url(complaint))
             except ValidationError as error:
                 apply_service_error(form, error)
             else:
                 self.message_user(request, gettext("Corrective action planned."), messages.SUCCESS)
-                return HttpResponseRedirect(self._change_url(complaint))
-        label = gettext("Plan a corrective action")
-        return self._render_form(
-            request, complaint, {"title": f"{complaint.number}: {label}", "action_label": label, "form": form}
-        )
+                return HttpResponseRedirect(self.change_url(complaint))
+        return self.render_labelled_form(request, complaint, gettext("Plan a corrective action"), form)
 
     def add_view(self, request, form_url="", extra_context=None):
         """A complaint taken by staff goes through ``services.complaint_create`` (duplicate rule, promises)."""
@@ -708,17 +437,7 @@ class ComplaintAdmin(admin.ModelAdmin):
                 apply_service_error(form, error)
             else:
                 complaint = created.complaint
-                self.log_addition(request, complaint, [{"added": {}}])
-                self.message_user(
-                    request,
-                    format_html(
-                        "{} <code>{}</code>",
-                        gettext("%(number)s registered; the customer was sent the tracking link:")
-                        % {"number": complaint.number},
-                        created.tracking_url,
-                    ),
-                    messages.SUCCESS,
-                )
+                self.registered(request, complaint, created.tracking_url)
                 if created.duplicate_of is not None:
                     original = created.duplicate_of
                     self.message_user(
@@ -726,28 +445,16 @@ class ComplaintAdmin(admin.ModelAdmin):
                         format_html(
                             '{} <a href="{}">{}</a>. {}',
                             gettext("Linked as a repeat of the open complaint"),
-                            self._change_url(original),
+                            self.change_url(original),
                             original.number,
                             gettext("It is handled there; its owner was told."),
                         ),
                         messages.WARNING,
                     )
-                return HttpResponseRedirect(self._change_url(complaint))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": gettext("Register a complaint"),
-            "form": form,
-            "media": self.media + form.media,
-            "add": True,
-            "has_view_permission": self.has_view_permission(request),
-            **(extra_context or {}),
-        }
-        return TemplateResponse(request, "admin/complaints/complaint/add_form.html", context)
-
-
-def _may_note(user) -> bool:
-    return any(user.has_perm(permission) for permission in NOTE_PERMISSIONS)
+                return HttpResponseRedirect(self.change_url(complaint))
+        return self.render_add_form(
+            request, form, gettext("Register a complaint"), "admin/complaints/complaint/add_form.html", extra_context
+        )
 
 
 # --- corrective actions (PDCA) ---------------------------------------------------------------
@@ -828,9 +535,9 @@ class CorrectiveActionAdmin(admin.ModelAdmin):
     def due(self, action):
         if corrective_is_overdue(action, clock.now()):
             return format_html(
-                '<span class="sla-badge sla-breached">{} · {}</span>', gettext("overdue"), _local(action.due_at)
+                '<span class="sla-badge sla-breached">{} · {}</span>', gettext("overdue"), local_time(action.due_at)
             )
-        return _local(action.due_at)
+        return local_time(action.due_at)
 
     def get_list_display(self, request):
         # The buttons depend on who looks: the owner marks done, someone else verifies.
@@ -1091,7 +798,9 @@ class StaffComplaintRecordAdmin(admin.ModelAdmin):
 LADDER_RUNGS = ("owner", "agent", "supervisor", "manager", "executive")
 
 
-class ComplaintSlaPolicyForm(forms.ModelForm):
+class ComplaintSlaPolicyForm(SlaPolicyChecks, forms.ModelForm):
+    ladder_rungs = LADDER_RUNGS
+
     class Meta:
         model = ComplaintSlaPolicy
         fields = [
@@ -1107,18 +816,6 @@ class ComplaintSlaPolicyForm(forms.ModelForm):
             "thresholds": _("Percentages of the allowed time that warn, e.g. [50, 75, 90]."),
             "escalation_ladder": _('Who hears of each breach, in order, e.g. ["owner", "supervisor", "manager"].'),
         }
-
-    def clean_thresholds(self):
-        value = self.cleaned_data["thresholds"]
-        if not isinstance(value, list) or not all(isinstance(item, int) and 0 < item < 100 for item in value):
-            raise ValidationError(_("Give a list of whole percentages between 1 and 99."))
-        return sorted(set(value))
-
-    def clean_escalation_ladder(self):
-        value = self.cleaned_data["escalation_ladder"]
-        if not isinstance(value, list) or not value or not all(item in LADDER_RUNGS for item in value):
-            raise ValidationError(_("Give a list of rungs from: %(rungs)s.") % {"rungs": ", ".join(LADDER_RUNGS)})
-        return value
 
 
 @admin.register(ComplaintSlaPolicy)
@@ -1142,22 +839,12 @@ class ComplaintSlaPolicyAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("first response"), ordering="first_response_minutes")
     def first_response(self, policy):
-        return _hours(policy.first_response_minutes)
+        return duration_label(policy.first_response_minutes)
 
     @admin.display(description=_("on site"), ordering="on_site_minutes")
     def on_site(self, policy):
-        return _hours(policy.on_site_minutes)
+        return duration_label(policy.on_site_minutes)
 
     @admin.display(description=_("resolution"), ordering="resolution_minutes")
     def resolution(self, policy):
-        return _hours(policy.resolution_minutes)
-
-
-def _hours(minutes) -> str:
-    if minutes is None:
-        return "—"
-    if minutes % (24 * 60) == 0:
-        return gettext("%(days)d d") % {"days": minutes // (24 * 60)}
-    if minutes % 60 == 0:
-        return gettext("%(hours)d h") % {"hours": minutes // 60}
-    return gettext("%(minutes)d min") % {"minutes": minutes}
+        return duration_label(policy.resolution_minutes)

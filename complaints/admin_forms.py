@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.admin_forms import NOTE_MAX, NoteForm, apply_service_error  # noqa: F401 (re-exported)
 from aftersales.core.models import Customer
 from aftersales.core.services import clean_phone
 from tickets.intake import unit_for_serial
@@ -31,17 +32,7 @@ from .choices import (
 )
 from .models import Complaint
 
-NOTE_MAX = 5000
 DATETIME_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-def apply_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one."""
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def grouped_categories() -> list:
@@ -292,13 +283,6 @@ def action_form_class(action: str) -> type[ActionForm]:
 
 
 # --- other forms on a complaint -------------------------------------------------------------
-
-
-class NoteForm(forms.Form):
-    body = forms.CharField(label=_("Note"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 4}))
-    public = forms.BooleanField(
-        label=_("Visible to the customer"), required=False, help_text=_("Leave unticked for an internal note.")
-    )
 
 
 class CorrectiveActionAddForm(forms.Form):

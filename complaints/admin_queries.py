@@ -13,17 +13,14 @@ from datetime import datetime, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
-from aftersales.core.calendars.services import calendar_specs
 from aftersales.core.models import SlaClock
-from aftersales.core.selectors import clocks_attach
 from aftersales.core.sla import badges
-from aftersales.core.sla.badges import Badge, ClockReading, most_urgent
+from aftersales.core.sla.badges import Badge, ClockReading
 
 from .choices import OPEN_STATUSES, ClockName, CorrectiveStatus
 from .models import Complaint, CorrectiveAction
 
 WORK_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.ON_SITE, ClockName.RESOLUTION)
-OPEN_CLOCK_STATES = (SlaClock.State.RUNNING, SlaClock.State.PAUSED, SlaClock.State.BREACHED)
 DUE_SOON = timedelta(hours=4)
 
 
@@ -61,16 +58,7 @@ def badge_for(reading: ClockReading | None) -> Badge:
 
 def attach_sla_badges(complaints: Sequence[Complaint], now: datetime) -> None:
     """Give each complaint ``sla_badge``: one query for the page's clocks, one for their calendars."""
-    clocks_attach(complaints)
-    open_clocks = {
-        complaint.pk: [
-            clock for clock in complaint.sla_clocks if clock.name in WORK_CLOCKS and clock.state in OPEN_CLOCK_STATES
-        ]
-        for complaint in complaints
-    }
-    specs = calendar_specs({clock.calendar_id for clocks in open_clocks.values() for clock in clocks})
-    for complaint in complaints:
-        complaint.sla_badge = badge_for(most_urgent(open_clocks[complaint.pk], now, specs))
+    badges.attach_badges(complaints, now, clock_names=WORK_CLOCKS, label=clock_label)
 
 
 def corrective_actions_overdue_first(queryset, now: datetime):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,22 +18,23 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
 
-from aftersales.core import clock
+from aftersales.core.admin_cases import (
+    CaseAdmin,
+    CaseEventInline,
+    CaseQueueFilter,
+    ReadOnlyInline,
+    duration_label,
+    person,
+)
+from aftersales.core.admin_forms import SlaPolicyChecks
 from aftersales.core.attachments import attachment_response
-from aftersales.core.calendars.services import calendar_specs
-from aftersales.core.models import SlaClock
-from aftersales.core.privacy import can_see_contact, mask_phone
 from aftersales.core.roles import TECHNICIAN
-from aftersales.core.selectors import clocks_for
-from aftersales.core.services import normalize_phone
-from aftersales.core.sla.badges import read_clock
 from warranty.choices import Charge
 from warranty.services import AlreadyAnswered
 
@@ -44,7 +44,6 @@ from .admin_forms import (
     AttachmentForm,
     BulkAssignForm,
     FollowUpCompleteForm,
-    NoteForm,
     PartForm,
     QuoteForm,
     StandbyLendForm,
@@ -54,7 +53,6 @@ from .admin_forms import (
     apply_service_error,
 )
 from .admin_queries import (
-    OPEN_CLOCK_STATES,
     attach_sla_badges,
     badge_for,
     breached_condition,
@@ -90,62 +88,24 @@ NOTE_PERMISSIONS = (
 )
 
 
-def _local(moment) -> str:
-    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "—"
+# Timeline entries that are not actions of ACTIONS.
+_EVENT_LABELS = {
+    "create": _("Registered"),
+    "customer_message": _("Message from the customer"),
+    "note": _("Note"),
+    "rate": _("Survey answered"),
+    "standby_lent": _("Standby unit lent"),
+    "standby_returned": _("Standby unit returned"),
+    "attachment_added": _("File added"),
+    "work_recorded": _("Labour and travel recorded"),
+}
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """Rows written by services; the ticket page shows them."""
-
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class TicketEventInline(ReadOnlyInline):
+class TicketEventInline(CaseEventInline):
     model = TicketEvent
-    verbose_name = _("timeline entry")
-    verbose_name_plural = _("timeline")
-    fields = ["created_at", "what", "change", "who", "public", "note", "details"]
-    readonly_fields = fields
-    ordering = ["created_at", "id"]  # newest last, as the story happened
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    @admin.display(description=_("action"))
-    def what(self, event):
-        spec = ACTIONS.get(event.action)
-        return spec.label if spec else _EVENT_LABELS.get(event.action, event.action)
-
-    @admin.display(description=_("status"))
-    def change(self, event):
-        if not event.to_status or event.from_status == event.to_status:
-            return "—"
-        before = _status_label(event.from_status)
-        return f"{before} → {_status_label(event.to_status)}" if before else _status_label(event.to_status)
-
-    @admin.display(description=_("details"))
-    def details(self, event):
-        if not event.data:
-            return "—"
-        return format_html_join(", ", "{}: {}", sorted((str(key), str(value)) for key, value in event.data.items()))
-
-    @admin.display(description=_("by"))
-    def who(self, event):
-        if event.actor_id:
-            return event.actor.get_full_name() or event.actor.username
-        return gettext("customer") if event.by_customer else gettext("system")
+    action_specs = ACTIONS
+    event_labels = _EVENT_LABELS
+    status_choices = Status
 
 
 class PartUsageInline(ReadOnlyInline):
@@ -191,7 +151,7 @@ class TicketAttachmentInline(ReadOnlyInline):
     @admin.display(description=_("by"))
     def who(self, attachment):
         if attachment.uploaded_by_id:
-            return attachment.uploaded_by.get_full_name() or attachment.uploaded_by.username
+            return person(attachment.uploaded_by)
         return gettext("customer") if attachment.by_customer else gettext("system")
 
 
@@ -221,46 +181,23 @@ class StandbyLoanInline(ReadOnlyInline):
 # --- the ticket list ------------------------------------------------------------------------
 
 
-class QueueFilter(admin.SimpleListFilter):
+class QueueFilter(CaseQueueFilter):
     """Work queues over open tickets: mine, unassigned, due soon, breached."""
 
-    title = _("queue")
-    parameter_name = "queue"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("mine", _("Assigned to me")),
-            ("unassigned", _("Unassigned")),
-            ("due_soon", _("Due within 4 hours")),
-            ("breached", _("Breached or escalated")),
-        ]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        queryset = queryset.filter(status__in=OPEN_STATUSES)
-        now = clock.now()
-        if value == "mine":
-            return queryset.filter(assignee=request.user)
-        if value == "unassigned":
-            return queryset.filter(assignee__isnull=True)
-        if value == "due_soon":
-            return queryset.filter(due_soon_condition(now))
-        if value == "breached":
-            return queryset.filter(breached_condition(now))
-        return queryset
-
-
-class TicketChangeList(ChangeList):
-    def get_results(self, request):
-        super().get_results(request)
-        # One query for the open clocks of the whole page (and one for their calendars).
-        attach_sla_badges(list(self.result_list), clock.now())
+    queues = [
+        ("mine", _("Assigned to me")),
+        ("unassigned", _("Unassigned")),
+        ("due_soon", _("Due within 4 hours")),
+        ("breached", _("Breached or escalated")),
+    ]
+    owner_field = "assignee"
+    open_statuses = OPEN_STATUSES
+    due_soon_condition = staticmethod(due_soon_condition)
+    breached_condition = staticmethod(breached_condition)
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(CaseAdmin):
     list_display = [
         "number",
         "sla",
@@ -321,110 +258,65 @@ class TicketAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["tickets/admin.css"]}
 
-    # --- permissions: the ticket row changes only through services ---------------------------
+    # --- the case hooks (aftersales.core.admin_cases) -----------------------------------------
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    case_name = "ticket"
+    case_search_fields = ["number", "unit__serial", "customer__name"]
+    action_specs = ACTIONS
+    action_conflicts = (ActionNotAllowed, ConcurrentTransition, AlreadyAnswered)
+    action_form_template = "admin/tickets/ticket/action_form.html"
+    note_permissions = NOTE_PERMISSIONS
+    clock_names = ClockName
+    attach_sla_badges = staticmethod(attach_sla_badges)
+    badge_for = staticmethod(badge_for)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def available_actions(self, ticket, user) -> list:
+        return services.actions_for(ticket, user)
+
+    def case_action_form(self, action, ticket, user, data=None):
+        return action_form_class(action)(data, ticket=ticket, user=user)
+
+    def transition(self, ticket, action, user, data):
+        return services.ticket_transition(ticket=ticket, action=action, actor=user, data=data)
+
+    def staff_note(self, ticket, *, body, user, public):
+        services.ticket_staff_note(ticket=ticket, body=body, actor=user, public=public)
+
+    def action_denied(self, request, ticket, label, form, context):
+        self.message_user(
+            request, gettext("You may not do “%(action)s” on this ticket.") % {"action": label}, messages.ERROR
+        )
+        return HttpResponseRedirect(self.change_url(ticket))
+
+    def changed_message(self, label) -> str:
+        return gettext(
+            "“%(action)s” is not possible now: the ticket may have changed meanwhile. Check its status and try again."
+        ) % {"action": label}
+
+    def done_message(self, ticket, label) -> str:
+        return gettext("%(ticket)s: “%(action)s” done.") % {"ticket": ticket.number, "action": label}
+
+    def action_context(self, ticket, action, form) -> dict:
+        return {
+            "parts_formset": form.parts if isinstance(form, QuoteForm) else None,
+            "entitlement": self.entitlement_summary(ticket) if action == "request_quote" else None,
+            "quote": self.quote_summary(ticket) if action in ("approve_quote", "decline_quote") else None,
+        }
+
+    def extra_tools(self, request, ticket) -> list:
+        tools = []
+        if self.may_note(request.user):
+            tools.append({"label": gettext("Add a note"), "url": self.admin_url("note", ticket.pk)})
+        if request.user.has_perm("tickets.add_partusage") and ticket.status in PART_STATUSES:
+            tools.append({"label": gettext("Record a part"), "url": self.admin_url("part", ticket.pk)})
+        if ticket.status in services.WORK_STATUSES and services.may_record_work(ticket, request.user):
+            tools.append({"label": gettext("Record labour and travel"), "url": self.admin_url("work", ticket.pk)})
+        if services.may_attach(ticket, request.user):
+            tools.append({"label": gettext("Attach a file"), "url": self.admin_url("attach", ticket.pk)})
+        return tools
 
     def has_dispatch_permission(self, request):
         return request.user.has_perm("tickets.dispatch_ticket")
-
-    # --- list ---------------------------------------------------------------------------------
-
-    def get_changelist(self, request, **kwargs):
-        return TicketChangeList
-
-    def get_search_fields(self, request):
-        fields = ["number", "unit__serial", "customer__name"]
-        # Searching by phone would confirm numbers to roles that may not see them (004 §4.3).
-        return [*fields, "customer__phone"] if can_see_contact(request.user) else fields
-
-    def get_search_results(self, request, queryset, search_term):
-        unfiltered = queryset
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        phone = normalize_phone(search_term)
-        if can_see_contact(request.user) and phone != search_term and phone.lstrip("+").isdigit() and len(phone) >= 4:
-            # "138 0013-8000" is searched as the stored, normalised number too.
-            queryset |= unfiltered.filter(customer__phone__contains=phone)
-        return queryset, may_have_duplicates
-
-    @admin.display(description=_("SLA"))
-    def sla(self, ticket):
-        badge = getattr(ticket, "sla_badge", None)
-        return badge.html() if badge else "—"
-
-    # --- change page --------------------------------------------------------------------------
-
-    @admin.display(description=_("phone"))
-    def customer_phone(self, ticket):
-        return ticket.customer.phone
-
-    @admin.display(description=_("phone"))
-    def customer_phone_masked(self, ticket):
-        return mask_phone(ticket.customer.phone)
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if can_see_contact(request.user):
-            return fieldsets
-        # Only roles that call or visit customers see their numbers (004 §4.3).
-        return [
-            (
-                name,
-                {
-                    **options,
-                    "fields": [
-                        tuple("customer_phone_masked" if item == "customer_phone" else item for item in field)
-                        if isinstance(field, tuple)
-                        else field
-                        for field in options["fields"]
-                    ],
-                },
-            )
-            for name, options in fieldsets
-        ]
-
-    @admin.display(description=_("SLA clocks"))
-    def sla_clocks(self, ticket):
-        clocks = list(clocks_for(ticket).select_related("calendar"))
-        if not clocks:
-            return "—"
-        now = clock.now()
-        specs = calendar_specs({item.calendar_id for item in clocks})
-        rows = []
-        for item in clocks:
-            if item.state in OPEN_CLOCK_STATES:
-                state = badge_for(read_clock(item, now, specs)).html()
-            else:
-                state = item.get_state_display()
-            rows.append(
-                (
-                    _clock_label(item),
-                    item.cycle,
-                    state,
-                    _local(item.due_at),
-                    _local(item.met_at),
-                    _local(item.breached_at),
-                    round(item.paused_seconds / 3600, 1),
-                )
-            )
-        header = format_html(
-            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            gettext("Clock"),
-            gettext("Cycle"),
-            gettext("State"),
-            gettext("Due"),
-            gettext("Met"),
-            gettext("Breached"),
-            gettext("Paused (h)"),
-        )
-        body = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
-        )
-        return format_html('<table class="sla-clocks"><thead>{}</thead><tbody>{}</tbody></table>', header, body)
 
     @admin.display(description=_("warranty decision"))
     def entitlement_summary(self, ticket):
@@ -480,44 +372,6 @@ class TicketAdmin(admin.ModelAdmin):
             tickets = tickets.order_by(*ordering)
         return tickets
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        ticket = self.get_object(request, unquote(object_id))
-        if ticket is not None and self.has_view_permission(request, ticket):
-            extra_context.update(self._ticket_tools(request, ticket))
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def _ticket_tools(self, request, ticket) -> dict:
-        actions = [
-            {
-                "name": name,
-                "label": ACTIONS[name].label,
-                "url": reverse("admin:tickets_ticket_action", args=[ticket.pk, name]),
-            }
-            for name in services.actions_for(ticket, request.user)
-        ]
-        tools = []
-        if any(request.user.has_perm(permission) for permission in NOTE_PERMISSIONS):
-            tools.append(
-                {"label": gettext("Add a note"), "url": reverse("admin:tickets_ticket_note", args=[ticket.pk])}
-            )
-        if request.user.has_perm("tickets.add_partusage") and ticket.status in PART_STATUSES:
-            tools.append(
-                {"label": gettext("Record a part"), "url": reverse("admin:tickets_ticket_part", args=[ticket.pk])}
-            )
-        if ticket.status in services.WORK_STATUSES and services.may_record_work(ticket, request.user):
-            tools.append(
-                {
-                    "label": gettext("Record labour and travel"),
-                    "url": reverse("admin:tickets_ticket_work", args=[ticket.pk]),
-                }
-            )
-        if services.may_attach(ticket, request.user):
-            tools.append(
-                {"label": gettext("Attach a file"), "url": reverse("admin:tickets_ticket_attach", args=[ticket.pk])}
-            )
-        return {"ticket_actions": actions, "ticket_tools": tools}
-
     # --- custom views -------------------------------------------------------------------------
 
     def get_urls(self):
@@ -536,112 +390,8 @@ class TicketAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _ticket_or_none(self, request, object_id):
-        ticket = self.get_object(request, unquote(object_id))
-        if ticket is not None and not self.has_view_permission(request, ticket):
-            raise PermissionDenied
-        return ticket
-
-    def _change_url(self, ticket) -> str:
-        return reverse("admin:tickets_ticket_change", args=[ticket.pk])
-
-    def _render_ticket_form(self, request, ticket, template: str, context: dict):
-        return TemplateResponse(
-            request,
-            template,
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "original": ticket,
-                "ticket": ticket,
-                "change_url": self._change_url(ticket),
-                "media": self.media + context.get("form", forms.Form()).media,
-                **context,
-            },
-        )
-
-    def action_view(self, request, object_id, action):
-        """The intermediate form of one action: its fields, then ``services.ticket_transition``."""
-        ticket = self._ticket_or_none(request, object_id)
-        if ticket is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        spec = ACTIONS.get(action)
-        if spec is None:
-            raise Http404(gettext("Unknown action."))
-        form_class = action_form_class(action)
-        change_url = self._change_url(ticket)
-        if request.method == "POST":
-            form = form_class(request.POST, ticket=ticket, user=request.user)
-            if form.is_valid():
-                try:
-                    ticket = services.ticket_transition(
-                        ticket=ticket, action=action, actor=request.user, data=form.service_data()
-                    )
-                except PermissionDenied:
-                    self.message_user(
-                        request,
-                        gettext("You may not do “%(action)s” on this ticket.") % {"action": spec.label},
-                        messages.ERROR,
-                    )
-                    return HttpResponseRedirect(change_url)
-                except (ActionNotAllowed, ConcurrentTransition, AlreadyAnswered):
-                    self.message_user(request, _not_possible_message(spec.label), messages.WARNING)
-                    return HttpResponseRedirect(change_url)
-                except ValidationError as error:
-                    apply_service_error(form, error)
-                else:
-                    if message := form.cleaned_data.get("customer_message", "").strip():
-                        services.ticket_staff_note(ticket=ticket, body=message, actor=request.user, public=True)
-                    self.message_user(
-                        request,
-                        gettext("%(ticket)s: “%(action)s” done.") % {"ticket": ticket.number, "action": spec.label},
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(change_url)
-        else:
-            if action not in services.actions_for(ticket, request.user):
-                self.message_user(request, _not_possible_message(spec.label), messages.WARNING)
-                return HttpResponseRedirect(change_url)
-            form = form_class(ticket=ticket, user=request.user)
-        context = {
-            "title": f"{ticket.number}: {spec.label}",
-            "action_label": spec.label,
-            "form": form,
-            "parts_formset": form.parts if isinstance(form, QuoteForm) else None,
-            "entitlement": self.entitlement_summary(ticket) if action == "request_quote" else None,
-            "quote": self.quote_summary(ticket) if action in ("approve_quote", "decline_quote") else None,
-        }
-        return self._render_ticket_form(request, ticket, "admin/tickets/ticket/action_form.html", context)
-
-    def note_view(self, request, object_id):
-        ticket = self._ticket_or_none(request, object_id)
-        if ticket is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not any(request.user.has_perm(permission) for permission in NOTE_PERMISSIONS):
-            raise PermissionDenied
-        form = NoteForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.ticket_staff_note(
-                    ticket=ticket,
-                    body=form.cleaned_data["body"],
-                    actor=request.user,
-                    public=form.cleaned_data["public"],
-                )
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                self.message_user(request, gettext("Note added."), messages.SUCCESS)
-                return HttpResponseRedirect(self._change_url(ticket))
-        context = {
-            "title": f"{ticket.number}: {gettext('Add a note')}",
-            "action_label": gettext("Add a note"),
-            "form": form,
-        }
-        return self._render_ticket_form(request, ticket, "admin/tickets/ticket/action_form.html", context)
-
     def part_view(self, request, object_id):
-        ticket = self._ticket_or_none(request, object_id)
+        ticket = self.case_or_none(request, object_id)
         if ticket is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not request.user.has_perm("tickets.add_partusage"):
@@ -654,19 +404,17 @@ class TicketAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, gettext("Parts are recorded while the ticket is being worked on."), messages.WARNING
                 )
-                return HttpResponseRedirect(self._change_url(ticket))
+                return HttpResponseRedirect(self.change_url(ticket))
             except ValidationError as error:
                 apply_service_error(form, error)
             else:
                 self.message_user(request, gettext("Part %(part)s recorded.") % {"part": usage}, messages.SUCCESS)
-                return HttpResponseRedirect(self._change_url(ticket))
-        label = gettext("Record a part")
-        context = {"title": f"{ticket.number}: {label}", "action_label": label, "form": form}
-        return self._render_ticket_form(request, ticket, "admin/tickets/ticket/action_form.html", context)
+                return HttpResponseRedirect(self.change_url(ticket))
+        return self.render_labelled_form(request, ticket, gettext("Record a part"), form)
 
     def work_view(self, request, object_id):
         """One visit's labour and travel → ``services.ticket_record_work``."""
-        ticket = self._ticket_or_none(request, object_id)
+        ticket = self.case_or_none(request, object_id)
         if ticket is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not services.may_record_work(ticket, request.user):
@@ -679,7 +427,7 @@ class TicketAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, gettext("Labour and travel are recorded while the ticket is in work."), messages.WARNING
                 )
-                return HttpResponseRedirect(self._change_url(ticket))
+                return HttpResponseRedirect(self.change_url(ticket))
             except ValidationError as error:
                 apply_service_error(form, error)
             else:
@@ -689,14 +437,12 @@ class TicketAdmin(admin.ModelAdmin):
                     % {"hours": ticket.labour_hours, "km": ticket.travel_km},
                     messages.SUCCESS,
                 )
-                return HttpResponseRedirect(self._change_url(ticket))
-        label = gettext("Record labour and travel")
-        context = {"title": f"{ticket.number}: {label}", "action_label": label, "form": form}
-        return self._render_ticket_form(request, ticket, "admin/tickets/ticket/action_form.html", context)
+                return HttpResponseRedirect(self.change_url(ticket))
+        return self.render_labelled_form(request, ticket, gettext("Record labour and travel"), form)
 
     def attach_view(self, request, object_id):
         """A photo or document → ``services.ticket_attach`` (checked by content, at most 10 per ticket)."""
-        ticket = self._ticket_or_none(request, object_id)
+        ticket = self.case_or_none(request, object_id)
         if ticket is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not services.may_attach(ticket, request.user):
@@ -714,14 +460,12 @@ class TicketAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, gettext("File %(name)s added.") % {"name": attachment.original_name}, messages.SUCCESS
                 )
-                return HttpResponseRedirect(self._change_url(ticket))
-        label = gettext("Attach a file")
-        context = {"title": f"{ticket.number}: {label}", "action_label": label, "form": form}
-        return self._render_ticket_form(request, ticket, "admin/tickets/ticket/action_form.html", context)
+                return HttpResponseRedirect(self.change_url(ticket))
+        return self.render_labelled_form(request, ticket, gettext("Attach a file"), form)
 
     def attachment_view(self, request, object_id, attachment_id):
         """Download one file of a ticket this user may see (the admin's own visibility rule)."""
-        ticket = self._ticket_or_none(request, object_id)
+        ticket = self.case_or_none(request, object_id)
         if ticket is None or not request.user.has_perm("tickets.view_ticketattachment"):
             raise Http404
         attachment = ticket.attachments.filter(pk=attachment_id).first()
@@ -756,29 +500,11 @@ class TicketAdmin(admin.ModelAdmin):
                 apply_service_error(form, error)
             else:
                 ticket = created.ticket
-                self.log_addition(request, ticket, [{"added": {}}])
-                self.message_user(
-                    request,
-                    format_html(
-                        "{} <code>{}</code>",
-                        gettext("%(number)s registered; the customer was sent the tracking link:")
-                        % {"number": ticket.number},
-                        created.tracking_url,
-                    ),
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(ticket))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": gettext("Register a service request"),
-            "form": form,
-            "media": self.media + form.media,
-            "add": True,
-            "has_view_permission": self.has_view_permission(request),
-            **(extra_context or {}),
-        }
-        return TemplateResponse(request, "admin/tickets/ticket/add_form.html", context)
+                self.registered(request, ticket, created.tracking_url)
+                return HttpResponseRedirect(self.change_url(ticket))
+        return self.render_add_form(
+            request, form, gettext("Register a service request"), "admin/tickets/ticket/add_form.html", extra_context
+        )
 
     # --- bulk assignment ------------------------------------------------------------------------
 
@@ -845,32 +571,6 @@ class TicketAdmin(admin.ModelAdmin):
             )
 
 
-# Timeline entries that are not actions of ACTIONS.
-_EVENT_LABELS = {
-    "create": _("Registered"),
-    "customer_message": _("Message from the customer"),
-    "note": _("Note"),
-    "rate": _("Survey answered"),
-    "standby_lent": _("Standby unit lent"),
-    "standby_returned": _("Standby unit returned"),
-    "attachment_added": _("File added"),
-    "work_recorded": _("Labour and travel recorded"),
-}
-
-
-def _status_label(value: str) -> str:
-    try:
-        return str(Status(value).label)
-    except ValueError:
-        return value or ""
-
-
-def _not_possible_message(label) -> str:
-    return gettext(
-        "“%(action)s” is not possible now: the ticket may have changed meanwhile. Check its status and try again."
-    ) % {"action": label}
-
-
 def _charge_label(value) -> str:
     try:
         return str(Charge(value).label)
@@ -878,30 +578,15 @@ def _charge_label(value) -> str:
         return str(value or "—")
 
 
-def _clock_label(item: SlaClock) -> str:
-    try:
-        return str(ClockName(item.name).label)
-    except ValueError:
-        return item.name
-
-
 # --- SLA matrix, technicians, standby units ---------------------------------------------------
-
-
-def _hours(minutes) -> str:
-    if minutes is None:
-        return "—"
-    if minutes % (24 * 60) == 0:
-        return gettext("%(days)d d") % {"days": minutes // (24 * 60)}
-    if minutes % 60 == 0:
-        return gettext("%(hours)d h") % {"hours": minutes // 60}
-    return gettext("%(minutes)d min") % {"minutes": minutes}
 
 
 LADDER_RUNGS = ("assignee", "agent", "supervisor", "manager", "executive")
 
 
-class SlaPolicyForm(forms.ModelForm):
+class SlaPolicyForm(SlaPolicyChecks, forms.ModelForm):
+    ladder_rungs = LADDER_RUNGS
+
     class Meta:
         model = SlaPolicy
         fields = [
@@ -920,18 +605,6 @@ class SlaPolicyForm(forms.ModelForm):
             "thresholds": _("Percentages of the allowed time that warn, e.g. [50, 75, 90]."),
             "escalation_ladder": _('Who hears of each breach, in order, e.g. ["assignee", "supervisor", "manager"].'),
         }
-
-    def clean_thresholds(self):
-        value = self.cleaned_data["thresholds"]
-        if not isinstance(value, list) or not all(isinstance(item, int) and 0 < item < 100 for item in value):
-            raise ValidationError(_("Give a list of whole percentages between 1 and 99."))
-        return sorted(set(value))
-
-    def clean_escalation_ladder(self):
-        value = self.cleaned_data["escalation_ladder"]
-        if not isinstance(value, list) or not value or not all(item in LADDER_RUNGS for item in value):
-            raise ValidationError(_("Give a list of rungs from: %(rungs)s.") % {"rungs": ", ".join(LADDER_RUNGS)})
-        return value
 
 
 @admin.register(SlaPolicy)
@@ -960,15 +633,15 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("first response"), ordering="first_response_minutes")
     def first_response(self, policy):
-        return _hours(policy.first_response_minutes)
+        return duration_label(policy.first_response_minutes)
 
     @admin.display(description=_("on site / restore"), ordering="on_site_minutes")
     def on_site(self, policy):
-        return _hours(policy.on_site_minutes)
+        return duration_label(policy.on_site_minutes)
 
     @admin.display(description=_("resolution"), ordering="resolution_minutes")
     def resolution(self, policy):
-        return _hours(policy.resolution_minutes)
+        return duration_label(policy.resolution_minutes)
 
 
 class TechnicianForm(forms.ModelForm):

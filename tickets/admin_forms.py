@@ -9,6 +9,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.admin_forms import NOTE_MAX, NoteForm, apply_service_error  # noqa: F401 (re-exported)
 from aftersales.core.models import Customer
 from aftersales.core.services import clean_phone
 from aftersales.core.uploads import validate_attachment
@@ -20,18 +21,6 @@ from .choices import Channel, FollowUpKind, FunctionalTest, Priority, TicketType
 from .intake import unit_for_serial
 from .models import FollowUp, StandbyLoan, StandbyUnit, Technician, Ticket
 from .selectors import dispatch_candidates
-
-NOTE_MAX = 5000
-
-
-def apply_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one."""
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
 
 # --- transitions ----------------------------------------------------------------------------
 
@@ -250,15 +239,6 @@ def action_form_class(action: str) -> type[ActionForm]:
 
 
 # --- other forms on a ticket ----------------------------------------------------------------
-
-
-class NoteForm(forms.Form):
-    body = forms.CharField(label=_("Note"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 4}))
-    public = forms.BooleanField(
-        label=_("Visible to the customer"),
-        required=False,
-        help_text=_("Leave unticked for an internal note."),
-    )
 
 
 class PartForm(forms.Form):

@@ -14,11 +14,9 @@ from datetime import datetime, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q
 
-from aftersales.core.calendars.services import calendar_specs
 from aftersales.core.models import SlaClock
-from aftersales.core.selectors import clocks_attach
 from aftersales.core.sla import badges
-from aftersales.core.sla.badges import Badge, ClockReading, most_urgent
+from aftersales.core.sla.badges import Badge, ClockReading
 
 from .choices import OPEN_STATUSES, ClockName
 from .models import Technician, Ticket
@@ -26,7 +24,6 @@ from .models import Technician, Ticket
 # The promises made to the customer about the work; the return-visit clock waits on the customer
 # and does not make a ticket late.
 WORK_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.ON_SITE, ClockName.RESOLUTION)
-OPEN_CLOCK_STATES = (SlaClock.State.RUNNING, SlaClock.State.PAUSED, SlaClock.State.BREACHED)
 DUE_SOON = timedelta(hours=4)
 
 
@@ -57,18 +54,9 @@ def badge_for(reading: ClockReading | None) -> Badge:
     return badges.badge_for(reading, lambda name: str(ClockName(name).label))
 
 
-def open_work_clocks(ticket: Ticket) -> list[SlaClock]:
-    """The open work clocks among those ``selectors.clocks_attach`` put on the ticket (latest cycles)."""
-    return [clock for clock in ticket.sla_clocks if clock.name in WORK_CLOCKS and clock.state in OPEN_CLOCK_STATES]
-
-
 def attach_sla_badges(tickets: Sequence[Ticket], now: datetime) -> None:
     """Give each ticket ``sla_badge``: one query for the page's clocks, one for their calendars."""
-    clocks_attach(tickets)
-    open_clocks = {ticket.pk: open_work_clocks(ticket) for ticket in tickets}
-    specs = calendar_specs({clock.calendar_id for clocks in open_clocks.values() for clock in clocks})
-    for ticket in tickets:
-        ticket.sla_badge = badge_for(most_urgent(open_clocks[ticket.pk], now, specs))
+    badges.attach_badges(tickets, now, clock_names=WORK_CLOCKS, label=lambda name: str(ClockName(name).label))
 
 
 # --- dispatch -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ calendars (``calendar_specs``); this module only computes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,7 +15,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from ..calendars.engine import business_time_between
+from ..calendars.services import calendar_specs
 from ..models import SlaClock
+from ..selectors import clocks_attach
 
 AMBER_PERCENT = 75  # the second default warning threshold (REQUIREMENTS §4)
 
@@ -103,3 +105,22 @@ def badge_for(reading: ClockReading | None, label: Callable[[str], str]) -> Badg
         return Badge("paused", text, title)
     text = _("%(clock)s: %(time)s left") % {"clock": name, "time": format_duration(reading.wall_left)}
     return Badge("warning" if reading.percent_used >= AMBER_PERCENT else "ok", text, title)
+
+
+OPEN_CLOCK_STATES = (SlaClock.State.RUNNING, SlaClock.State.PAUSED, SlaClock.State.BREACHED)
+
+
+def attach_badges(subjects: Sequence, now: datetime, *, clock_names: Iterable[str], label: Callable[[str], str]):
+    """Give each subject ``sla_badge`` from its open clocks among ``clock_names``.
+
+    One query for the clocks of the whole page (``clocks_attach``) and one for their calendars.
+    """
+    clocks_attach(subjects)
+    names = set(clock_names)
+    open_clocks = {
+        subject.pk: [clock for clock in subject.sla_clocks if clock.name in names and clock.state in OPEN_CLOCK_STATES]
+        for subject in subjects
+    }
+    specs = calendar_specs({clock.calendar_id for clocks in open_clocks.values() for clock in clocks})
+    for subject in subjects:
+        subject.sla_badge = badge_for(most_urgent(open_clocks[subject.pk], now, specs), label)
