@@ -9,26 +9,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
-from rest_framework import serializers
 
-from aftersales.core.trackables import TrackingActionUnsupported, TrackingConflict
+from aftersales.core.trackables import CaseTrackable, TrackingActionUnsupported, TrackingConflict
+from aftersales.core.trackables import tracking_time as _time
 
 from . import selectors, services
 from .actions import ActionNotAllowed
 from .choices import DONE_STATUSES, ClockName, Status
-from .models import Complaint, ComplaintAttachment
+from .models import Complaint
 
 _SHOWS_RESOLUTION = (Status.PROPOSED, *DONE_STATUSES)
 _CONFLICTS = (ActionNotAllowed, TransitionNotAllowed, ConcurrentTransition)
 
 
-def _time(value: datetime | None) -> str | None:
-    """ISO-8601 in the service's local time, with its offset (as the staff API renders times)."""
-    return serializers.DateTimeField().to_representation(value) if value else None
-
-
-class ComplaintTrackable:
+class ComplaintTrackable(CaseTrackable):
     kind = "complaint"
+    status_choices = Status
+    clock_names = ClockName
 
     def find(self, token_hash: str) -> Complaint | None:
         return selectors.complaint_by_tracking_token_hash(token_hash)
@@ -61,52 +58,12 @@ class ComplaintTrackable:
                 if shows_resolution
                 else None
             ),
-            "timeline": [
-                {
-                    "at": _time(entry.at),
-                    "action": entry.action,
-                    "label": entry.label,
-                    "status": entry.status or None,
-                    "status_label": Status(entry.status).label if entry.status in Status.values else None,
-                    "by": entry.by,
-                    "by_label": entry.by_label,
-                    "note": entry.note,
-                }
-                for entry in view.timeline
-            ],
-            "sla": [
-                {
-                    "name": clock.name,
-                    "label": ClockName(clock.name).label,
-                    # While the customer considers a proposal the due time will move.
-                    "due_at": None if clock.state == clock.State.PAUSED else _time(clock.due_at),
-                    "met_at": _time(clock.met_at),
-                    "state": clock.state,
-                }
-                for clock in view.clocks
-            ],
+            "timeline": self.timeline_rows(view.timeline),
+            "sla": self.clock_rows(view.clocks),
             "actions": [*view.actions, *(["attach"] if services.customer_may_attach(complaint) else [])],
-            "attachments": [
-                {
-                    "id": attachment.pk,
-                    "name": attachment.original_name,
-                    "size": attachment.size,
-                    "content_type": attachment.content_type,
-                    "created_at": _time(attachment.created_at),
-                    "by": "customer" if attachment.by_customer else "service",
-                }
-                for attachment in self._attachments(complaint)
-            ],
+            "attachments": self.attachment_rows(complaint),
             "reopen_until": _time(view.reopen_until),
         }
-
-    def _attachments(self, complaint: Complaint):
-        # The customer's own files, and those staff chose to show (as with notes).
-        return complaint.attachments.filter(public=True).order_by("created_at", "id")
-
-    def attachment(self, complaint: Complaint, attachment_id: int) -> ComplaintAttachment | None:
-        """One file the customer may download through their link, or None."""
-        return self._attachments(complaint).filter(pk=attachment_id).first()
 
     def perform(self, complaint: Complaint, action: str, payload: dict, *, now: datetime) -> None:
         try:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from rest_framework import serializers
+
 from .tracking import tracking_token_hash
 
 # token_urlsafe output; generous bounds so a future longer token still fits.
@@ -81,3 +83,74 @@ def trackable_find(token: str) -> Tracked | None:
         if subject is not None and found is None:
             found = Tracked(trackable=trackable, subject=subject)
     return found if well_formed else None
+
+
+# --- what every case shows its customer ---------------------------------------------------------
+
+
+def tracking_time(value: datetime | None) -> str | None:
+    """ISO-8601 in the service's local time, with its offset (as the staff API renders times)."""
+    return serializers.DateTimeField().to_representation(value) if value else None
+
+
+class CaseTrackable:
+    """The rows a ticket's or complaint's customer view has in common: timeline, promises, files.
+
+    The app's trackable names its ``status_choices`` and ``clock_names`` and builds the rest of
+    ``represent`` (type, resolution, quote…) itself.
+    """
+
+    kind = ""
+    status_choices: Any = None
+    clock_names: Any = None
+
+    def timeline_rows(self, timeline) -> list[dict]:
+        statuses = self.status_choices
+        return [
+            {
+                "at": tracking_time(entry.at),
+                "action": entry.action,
+                "label": entry.label,
+                "status": entry.status or None,
+                "status_label": statuses(entry.status).label if entry.status in statuses.values else None,
+                "by": entry.by,
+                "by_label": entry.by_label,
+                "note": entry.note,
+            }
+            for entry in timeline
+        ]
+
+    def clock_rows(self, clocks) -> list[dict]:
+        names = self.clock_names
+        return [
+            {
+                "name": clock.name,
+                "label": names(clock.name).label if clock.name in names.values else clock.name,
+                # While paused (the customer considers a proposal, parts are awaited) the due time will move.
+                "due_at": None if clock.state == clock.State.PAUSED else tracking_time(clock.due_at),
+                "met_at": tracking_time(clock.met_at),
+                "state": clock.state,
+            }
+            for clock in clocks
+        ]
+
+    def attachment_rows(self, subject) -> list[dict]:
+        return [
+            {
+                "id": attachment.pk,
+                "name": attachment.original_name,
+                "size": attachment.size,
+                "content_type": attachment.content_type,
+                "created_at": tracking_time(attachment.created_at),
+                "by": "customer" if attachment.by_customer else "service",
+            }
+            for attachment in self._attachments(subject)
+        ]
+
+    def _attachments(self, subject):
+        # The customer's own files, and those staff chose to show (as with notes).
+        return subject.attachments.filter(public=True).order_by("created_at", "id")
+
+    def attachment(self, subject, attachment_id: int):
+        """One file the customer may download through their link, or None."""
+        return self._attachments(subject).filter(pk=attachment_id).first()

@@ -43,16 +43,18 @@ from aftersales.core.api.throttling import PublicRateThrottle
 from aftersales.core.attachments import attachment_response
 from aftersales.core.services import clean_phone
 from aftersales.core.trackables import (
+    CaseTrackable,
     TrackingActionUnsupported,
     TrackingConflict,
     trackable_find,
 )
+from aftersales.core.trackables import tracking_time as _time
 from aftersales.core.uploads import validate_attachment
 
 from .. import selectors, services
 from ..choices import Channel, ClockName, Priority, Status, TicketType
 from ..intake import MAX_REQUEST_ATTACHMENTS, request_submit
-from ..models import Ticket, TicketAttachment
+from ..models import Ticket
 from .common import CONFLICTS
 
 MAX_TEXT = 5000
@@ -61,18 +63,15 @@ PUBLIC_PRIORITIES = [Priority.NORMAL, Priority.HIGH]
 _RESOLVED = (Status.RESOLVED, Status.CONFIRMED, Status.CLOSED)
 
 
-def _time(value: datetime | None) -> str | None:
-    """ISO-8601 in the service's local time, with its offset (as the staff API renders times)."""
-    return serializers.DateTimeField().to_representation(value) if value else None
-
-
 # --- the ticket as a trackable ------------------------------------------------------------------
 
 
-class TicketTrackable:
+class TicketTrackable(CaseTrackable):
     """Tickets behind ``/track/<token>/``: what the customer sees and may do (registered in apps.py)."""
 
     kind = "ticket"
+    status_choices = Status
+    clock_names = ClockName
 
     def find(self, token_hash: str) -> Ticket | None:
         return selectors.ticket_by_tracking_token_hash(token_hash)
@@ -94,42 +93,10 @@ class TicketTrackable:
             ),
             "appointment_at": _time(ticket.appointment_at),
             "resolution": ticket.resolution if ticket.status in _RESOLVED else "",
-            "timeline": [
-                {
-                    "at": _time(entry.at),
-                    "action": entry.action,
-                    "label": entry.label,
-                    "status": entry.status or None,
-                    "status_label": Status(entry.status).label if entry.status in Status.values else None,
-                    "by": entry.by,
-                    "by_label": entry.by_label,
-                    "note": entry.note,
-                }
-                for entry in view.timeline
-            ],
-            "sla": [
-                {
-                    "name": clock_row.name,
-                    "label": ClockName(clock_row.name).label if clock_row.name in ClockName.values else clock_row.name,
-                    # While paused (waiting for the customer or for parts) the due time will move.
-                    "due_at": None if clock_row.state == clock_row.State.PAUSED else _time(clock_row.due_at),
-                    "met_at": _time(clock_row.met_at),
-                    "state": clock_row.state,
-                }
-                for clock_row in view.clocks
-            ],
+            "timeline": self.timeline_rows(view.timeline),
+            "sla": self.clock_rows(view.clocks),
             "actions": [*view.actions, *(["attach"] if services.customer_may_attach(ticket) else [])],
-            "attachments": [
-                {
-                    "id": attachment.pk,
-                    "name": attachment.original_name,
-                    "size": attachment.size,
-                    "content_type": attachment.content_type,
-                    "created_at": _time(attachment.created_at),
-                    "by": "customer" if attachment.by_customer else "service",
-                }
-                for attachment in self._attachments(ticket)
-            ],
+            "attachments": self.attachment_rows(ticket),
             "reopen_until": _time(view.reopen_until),
             "rating": view.rated_score,
             "quote": None,
@@ -153,14 +120,6 @@ class TicketTrackable:
                 ],
             }
         return data
-
-    def _attachments(self, ticket: Ticket):
-        # The customer's own files, and those staff chose to show (as with notes).
-        return ticket.attachments.filter(public=True).order_by("created_at", "id")
-
-    def attachment(self, ticket: Ticket, attachment_id: int) -> TicketAttachment | None:
-        """One file the customer may download through their link, or None."""
-        return self._attachments(ticket).filter(pk=attachment_id).first()
 
     def perform(self, ticket: Ticket, action: str, payload: dict, *, now: datetime) -> None:
         try:
