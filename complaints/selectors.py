@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from aftersales.core.models import SlaClock
-from aftersales.core.privacy import can_see_contact
-from aftersales.core.selectors import clocks_attach, role_shown_to_customer
-from aftersales.core.services import normalize_phone
+from aftersales.core.selectors import (  # noqa: F401 (Queue re-exported)
+    Queue,
+    case_clock_filter,
+    case_queue_filter,
+    case_search_condition,
+    clocks_attach,
+    role_shown_to_customer,
+)
 
 from .actions import ACTIONS, reopen_deadline
 from .choices import DONE_STATUSES, ClockName, Status
@@ -26,16 +29,6 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
     if not (user and user.is_active and user.has_perm("complaints.view_complaint")):
         return Complaint.objects.none()
     return Complaint.objects.all()
-
-
-class Queue:
-    MINE = "mine"
-    UNASSIGNED = "unassigned"
-    CHOICES = (MINE, UNASSIGNED)
-
-
-def _clocks() -> QuerySet[SlaClock]:
-    return SlaClock.objects.filter(content_type=ContentType.objects.get_for_model(Complaint), object_id=OuterRef("pk"))
 
 
 def complaint_list_for_staff(
@@ -68,33 +61,11 @@ def complaint_list_for_staff(
         complaints = complaints.filter(channel=channel)
     if owner:
         complaints = complaints.filter(owner__username=owner)
-    if queue == Queue.MINE:
-        complaints = complaints.filter(owner=user)
-    elif queue == Queue.UNASSIGNED:
-        complaints = complaints.filter(owner__isnull=True)
-    if breached is not None:
-        has_breach = Exists(_clocks().filter(breached_at__isnull=False))
-        complaints = complaints.filter(has_breach if breached else ~has_breach)
-    if due_before is not None:
-        counting = (SlaClock.State.RUNNING, SlaClock.State.BREACHED)
-        complaints = complaints.filter(Exists(_clocks().filter(state__in=counting, due_at__lt=due_before)))
+    complaints = case_queue_filter(complaints, queue, user=user, owner_field="owner")
+    complaints = case_clock_filter(complaints, breached=breached, due_before=due_before)
     if search := search.strip().replace("\x00", ""):
-        complaints = complaints.filter(_search_condition(search, user))
+        complaints = complaints.filter(case_search_condition(search, user))
     return complaints.order_by("-created_at", "-id")
-
-
-_NUMBER_PREFIX = re.compile(r"[A-Za-z]\d{4,}")
-
-
-def _search_condition(search: str, user) -> Q:
-    condition = Q(number=search.upper()) | Q(unit__serial__in=[search, search.upper()])
-    if _NUMBER_PREFIX.fullmatch(search):
-        condition |= Q(number__startswith=search.upper())
-    digits = normalize_phone(search).removeprefix("+")
-    # Searching by phone would tell someone who may not see numbers whose number it is (004 §4.3).
-    if can_see_contact(user) and len(digits) >= 4 and digits.isdigit():
-        condition |= Q(customer__phone__contains=normalize_phone(search))
-    return condition
 
 
 def complaint_for_staff(*, user, number: str) -> Complaint | None:

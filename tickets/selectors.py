@@ -6,20 +6,24 @@ portal apply one rule.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from aftersales.core.models import Customer, SlaClock
-from aftersales.core.privacy import can_see_contact
-from aftersales.core.selectors import clocks_attach, role_shown_to_customer
-from aftersales.core.services import normalize_phone
+from aftersales.core.models import SlaClock
+from aftersales.core.selectors import (  # noqa: F401 (customer_by_phone, Queue re-exported)
+    Queue,
+    case_clock_filter,
+    case_queue_filter,
+    case_search_condition,
+    clocks_attach,
+    customer_by_phone,
+    role_shown_to_customer,
+)
 from warranty.choices import QuoteStatus
 
 from .actions import ACTIONS, REOPEN_WINDOW
@@ -55,16 +59,6 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
 
 
 # --- the staff list ---------------------------------------------------------------------------
-
-
-class Queue:
-    MINE = "mine"
-    UNASSIGNED = "unassigned"
-    CHOICES = (MINE, UNASSIGNED)
-
-
-def _ticket_clocks() -> QuerySet[SlaClock]:
-    return SlaClock.objects.filter(content_type=ContentType.objects.get_for_model(Ticket), object_id=OuterRef("pk"))
 
 
 def ticket_list_for_staff(
@@ -103,35 +97,11 @@ def ticket_list_for_staff(
         tickets = tickets.filter(priority=priority)
     if assignee:
         tickets = tickets.filter(assignee__username=assignee)
-    if queue == Queue.MINE:
-        tickets = tickets.filter(assignee=user)
-    elif queue == Queue.UNASSIGNED:
-        tickets = tickets.filter(assignee__isnull=True)
-    if breached is not None:
-        has_breach = Exists(_ticket_clocks().filter(breached_at__isnull=False))
-        tickets = tickets.filter(has_breach if breached else ~has_breach)
-    if due_before is not None:
-        counting = (SlaClock.State.RUNNING, SlaClock.State.BREACHED)
-        tickets = tickets.filter(Exists(_ticket_clocks().filter(state__in=counting, due_at__lt=due_before)))
+    tickets = case_queue_filter(tickets, queue, user=user, owner_field="assignee")
+    tickets = case_clock_filter(tickets, breached=breached, due_before=due_before)
     if search := search.strip():
-        tickets = tickets.filter(_search_condition(search, user))
+        tickets = tickets.filter(case_search_condition(search, user))
     return tickets.order_by("-created_at", "-id")
-
-
-_NUMBER_PREFIX = re.compile(r"[A-Za-z]\d{4,}")
-
-
-def _search_condition(search: str, user) -> Q:
-    # Exact matches use the unique indexes; a number prefix ("T20261123") lists a day's tickets.
-    condition = Q(number=search.upper()) | Q(unit__serial__in=[search, search.upper()])
-    if _NUMBER_PREFIX.fullmatch(search):
-        condition |= Q(number__startswith=search.upper())
-    phone = normalize_phone(search)
-    digits = phone.removeprefix("+")
-    # Searching by phone would tell someone who may not see numbers whose number it is (004 §4.3).
-    if can_see_contact(user) and len(digits) >= 4 and digits.isdigit():
-        condition |= Q(customer__phone__contains=phone)
-    return condition
 
 
 def ticket_for_staff(*, user, number: str) -> Ticket | None:
@@ -156,21 +126,6 @@ def ticket_sla_clocks(ticket: Ticket) -> list[SlaClock]:
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
     """The whole timeline for staff, internal notes included."""
     return TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("created_at", "id")
-
-
-# --- customers ----------------------------------------------------------------------------------
-
-
-def customer_by_phone(phone: str) -> Customer | None:
-    """The customer a request from this number belongs to: the earliest registered with it.
-
-    Numbers are stored normalised, so "138 0013-8000" finds 13800138000. Several people may share a
-    number (a family, a small shop); staff can pick another by id.
-    """
-    phone = normalize_phone(phone)
-    if not phone:
-        return None
-    return Customer.objects.filter(phone=phone).order_by("id").first()
 
 
 # --- dispatch suggestions ----------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Reads of the core models for screens and the API, at a fixed number of queries per page."""
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .models import Customer, SlaClock
@@ -40,6 +42,18 @@ def customer_list(*, search: str = "", user=None) -> QuerySet[Customer]:
             condition |= Q(phone__contains=phone)
         customers = customers.filter(condition)
     return customers.order_by("name", "id")
+
+
+def customer_by_phone(phone: str) -> Customer | None:
+    """The customer a request from this number belongs to: the earliest registered with it.
+
+    Numbers are stored normalised, so "138 0013-8000" finds 13800138000. Several people may share a
+    number (a family, a small shop); staff can pick another by id.
+    """
+    phone = normalize_phone(phone)
+    if not phone:
+        return None
+    return Customer.objects.filter(phone=phone).order_by("id").first()
 
 
 def clocks_for(subject) -> QuerySet[SlaClock]:
@@ -99,3 +113,54 @@ def role_shown_to_customer(*, by_customer: bool, actor) -> tuple[str, str]:
     if TECHNICIAN in groups and AGENT not in groups:
         return "technician", _("Technician")
     return "service", _("Customer service")
+
+
+# --- the staff lists of cases (tickets, complaints) -------------------------------------------
+
+
+class Queue:
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    CHOICES = (MINE, UNASSIGNED)
+
+
+def case_queue_filter(cases: QuerySet, queue: str, *, user, owner_field: str) -> QuerySet:
+    """``mine``: the user's cases; ``unassigned``: those without an owner (``owner_field``)."""
+    if queue == Queue.MINE:
+        return cases.filter(**{owner_field: user})
+    if queue == Queue.UNASSIGNED:
+        return cases.filter(**{f"{owner_field}__isnull": True})
+    return cases
+
+
+def case_clock_filter(cases: QuerySet, *, breached: bool | None = None, due_before: datetime | None = None):
+    """``breached``: a clock of the case (any cycle) recorded a breach. ``due_before``: a clock still
+    counting (running or already breached, not paused — a paused clock's due time moves when it
+    resumes) is due before that moment."""
+    clocks = SlaClock.objects.filter(
+        content_type=ContentType.objects.get_for_model(cases.model), object_id=OuterRef("pk")
+    )
+    if breached is not None:
+        has_breach = Exists(clocks.filter(breached_at__isnull=False))
+        cases = cases.filter(has_breach if breached else ~has_breach)
+    if due_before is not None:
+        counting = (SlaClock.State.RUNNING, SlaClock.State.BREACHED)
+        cases = cases.filter(Exists(clocks.filter(state__in=counting, due_at__lt=due_before)))
+    return cases
+
+
+_NUMBER_PREFIX = re.compile(r"[A-Za-z]\d{4,}")
+
+
+def case_search_condition(search: str, user) -> Q:
+    """A case number, a number prefix, a unit serial, or — for contact roles — a customer's phone."""
+    # Exact matches use the unique indexes; a number prefix ("T20261123") lists a day's cases.
+    condition = Q(number=search.upper()) | Q(unit__serial__in=[search, search.upper()])
+    if _NUMBER_PREFIX.fullmatch(search):
+        condition |= Q(number__startswith=search.upper())
+    phone = normalize_phone(search)
+    digits = phone.removeprefix("+")
+    # Searching by phone would tell someone who may not see numbers whose number it is (004 §4.3).
+    if can_see_contact(user) and len(digits) >= 4 and digits.isdigit():
+        condition |= Q(customer__phone__contains=phone)
+    return condition

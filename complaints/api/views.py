@@ -16,17 +16,14 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from aftersales.core import services as core_services
 from aftersales.core.api.parsers import SafeJSONParser
+from aftersales.core.api.permissions import ActionPermissions
 from aftersales.core.api.renderers import DOWNLOAD_RENDERERS
-from aftersales.core.api.services import reject_nul, service_errors, validation_codes_kept
+from aftersales.core.api.services import customer_for_reference, reject_nul, service_errors, validation_codes_kept
 from aftersales.core.attachments import attachment_response
-from aftersales.core.models import Customer
 from tickets.models import Ticket
-from tickets.selectors import customer_by_phone
 from warranty.selectors import unit_by_serial
 
 from .. import selectors, services
@@ -56,15 +53,6 @@ CONFLICTS = (ActionNotAllowed,)
 NOTE_PERMISSIONS = ("complaints.respond_complaint", "complaints.investigate_complaint")
 
 
-class ActionPermissions(BasePermission):
-    """Every permission the viewset names for the action (``view_complaint`` where it names none)."""
-
-    def has_permission(self, request, view):
-        user = request.user
-        perms = view.action_permissions.get(view.action, (VIEW,))
-        return bool(user and user.is_authenticated and user.has_perms(perms))
-
-
 _FILTER_PARAMETERS = [
     OpenApiParameter("status", str, description="a status, several separated by commas, or `open`"),
     OpenApiParameter("category", str, description="a category (`service.attitude`) or a group (`service`)"),
@@ -83,6 +71,7 @@ class ComplaintViewSet(viewsets.GenericViewSet):
     parser_classes = [SafeJSONParser]
     serializer_class = ComplaintSerializer
     permission_classes = [ActionPermissions]
+    view_permission = VIEW
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z0-9-]{1,20}"
     action_permissions = {
@@ -134,7 +123,7 @@ class ComplaintViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = reject_nul(serializer.validated_data)
         with transaction.atomic(), service_errors(CONFLICTS):
-            customer = self._customer(data["customer"])
+            customer = customer_for_reference(data["customer"], user=request.user)
             unit = None
             if serial := data["serial"].strip():
                 unit = unit_by_serial(serial)
@@ -169,20 +158,6 @@ class ComplaintViewSet(viewsets.GenericViewSet):
         return Response(
             body, status=status.HTTP_201_CREATED, headers={"Location": f"{request.path}{complaint.number}/"}
         )
-
-    def _customer(self, reference: dict) -> Customer:
-        if "id" in reference:
-            customer = Customer.objects.filter(pk=reference["id"]).first()
-            if customer is None:
-                raise ValidationError({"customer": [_("No customer with this id.")]})
-            return customer
-        new = reference["new"]
-        existing = customer_by_phone(new["phone"])
-        if existing is not None:
-            return existing
-        if not self.request.user.has_perm("core.add_customer"):
-            raise PermissionDenied(_("You may not register new customers."))
-        return core_services.customer_create(name=new["name"], phone=new["phone"], email=new.get("email", ""))
 
     # --- actions on one complaint ------------------------------------------------------------------
 

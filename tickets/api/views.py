@@ -16,15 +16,13 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from aftersales.core import services as core_services
 from aftersales.core.api.parsers import SafeJSONParser
+from aftersales.core.api.permissions import ActionPermissions
 from aftersales.core.api.renderers import DOWNLOAD_RENDERERS
-from aftersales.core.api.services import reject_nul, validation_codes_kept
+from aftersales.core.api.services import customer_for_reference, reject_nul, validation_codes_kept
 from aftersales.core.attachments import attachment_response
-from aftersales.core.models import Customer
 from warranty.selectors import unit_by_serial
 
 from .. import selectors, services
@@ -54,15 +52,6 @@ NOTE_PERMISSIONS = ("tickets.respond_ticket", "tickets.work_ticket", "tickets.di
 PUBLIC_NOTE_PERMISSION = "tickets.respond_ticket"
 
 
-class ActionPermissions(BasePermission):
-    """Every permission the viewset names for the action (``view_ticket`` where it names none)."""
-
-    def has_permission(self, request, view):
-        user = request.user
-        perms = view.action_permissions.get(view.action, (VIEW,))
-        return bool(user and user.is_authenticated and user.has_perms(perms))
-
-
 _FILTER_PARAMETERS = [
     OpenApiParameter("status", str, description="a status, several separated by commas, or `open`"),
     OpenApiParameter("type", str, description="request type"),
@@ -81,6 +70,7 @@ class TicketViewSet(viewsets.GenericViewSet):
     parser_classes = [SafeJSONParser]  # JSON only: form bodies are not part of this API
     serializer_class = TicketSerializer
     permission_classes = [ActionPermissions]
+    view_permission = VIEW
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z0-9-]{1,20}"
     action_permissions = {
@@ -136,7 +126,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         with transaction.atomic(), service_errors():
-            customer = self._customer(data["customer"])
+            customer = customer_for_reference(data["customer"], user=request.user)
             unit = None
             if serial := data.get("serial", "").strip():
                 unit = unit_by_serial(serial)
@@ -156,20 +146,6 @@ class TicketViewSet(viewsets.GenericViewSet):
         ticket.tracking_url = created.tracking_url
         body = TicketCreatedSerializer(ticket, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": f"{request.path}{ticket.number}/"})
-
-    def _customer(self, reference: dict) -> Customer:
-        if "id" in reference:
-            customer = Customer.objects.filter(pk=reference["id"]).first()
-            if customer is None:
-                raise ValidationError({"customer": [_("No customer with this id.")]})
-            return customer
-        new = reference["new"]
-        existing = selectors.customer_by_phone(new["phone"])
-        if existing is not None:
-            return existing
-        if not self.request.user.has_perm("core.add_customer"):
-            raise PermissionDenied(_("You may not register new customers."))
-        return core_services.customer_create(name=new["name"], phone=new["phone"], email=new.get("email", ""))
 
     # --- actions on one ticket ---------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import BasePermission, DjangoModelPermissions
 
 
 class ModelPermissions(DjangoModelPermissions):
@@ -9,3 +9,15 @@ class ModelPermissions(DjangoModelPermissions):
         "GET": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+class ActionPermissions(BasePermission):
+    """Every permission the viewset names for the action in ``action_permissions``.
+
+    Where it names none, the viewset's ``view_permission`` (e.g. ``tickets.view_ticket``).
+    """
+
+    def has_permission(self, request, view):
+        user = request.user
+        perms = view.action_permissions.get(view.action, (view.view_permission,))
+        return bool(user and user.is_authenticated and user.has_perms(perms))
