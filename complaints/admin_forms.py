@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.core.admin_forms import NOTE_MAX, NoteForm, apply_service_error  # noqa: F401 (re-exported)
+from aftersales.core.admin_forms import NOTE_MAX, CaseActionForm, NoteForm, apply_service_error  # noqa: F401 (re-exported)
 from aftersales.core.models import Customer
 from aftersales.core.services import clean_phone
 from tickets.intake import unit_for_serial
@@ -72,36 +72,13 @@ def user_choices(users, *, blank: str | None = None) -> list:
 # --- transitions ----------------------------------------------------------------------------
 
 
-class ActionForm(forms.Form):
-    """What every action takes: a note for the timeline, and optionally a message for the customer."""
-
-    note = forms.CharField(
-        label=_("Internal note"),
-        required=False,
-        max_length=NOTE_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Kept in the complaint's timeline for staff."),
-    )
-    customer_message = forms.CharField(
-        label=_("Message to the customer"),
-        required=False,
-        max_length=NOTE_MAX,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Optional; shown on the customer's tracking page."),
-    )
-    note_required = False
-    reason_label = _("Reason")
+class ActionForm(CaseActionForm):
+    note_help_text = _("Kept in the complaint's timeline for staff.")
 
     def __init__(self, *args, complaint: Complaint, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.complaint, self.user = complaint, user
-        self.order_fields([name for name in self.fields if name not in ("note", "customer_message")])
-        if self.note_required:
-            self.fields["note"].required = True
-            self.fields["note"].label = self.reason_label
-
-    def service_data(self) -> dict:
-        return {"note": self.cleaned_data.get("note", "")}
+        self.arrange()
 
 
 class ReasonForm(ActionForm):

@@ -9,7 +9,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.core.admin_forms import NOTE_MAX, NoteForm, apply_service_error  # noqa: F401 (re-exported)
+from aftersales.core.admin_forms import NOTE_MAX, CaseActionForm, NoteForm, apply_service_error  # noqa: F401 (re-exported)
 from aftersales.core.models import Customer
 from aftersales.core.services import clean_phone
 from aftersales.core.uploads import validate_attachment
@@ -25,38 +25,14 @@ from .selectors import dispatch_candidates
 # --- transitions ----------------------------------------------------------------------------
 
 
-class ActionForm(forms.Form):
-    """The fields every action takes: an internal note, and optionally a message for the customer."""
-
-    note = forms.CharField(
-        label=_("Internal note"),
-        required=False,
-        max_length=NOTE_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Kept in the ticket's timeline for staff; the customer does not see it."),
-    )
-    customer_message = forms.CharField(
-        label=_("Message to the customer"),
-        required=False,
-        max_length=NOTE_MAX,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Optional; shown on the customer's tracking page."),
-    )
-    note_required = False
-    reason_label = _("Reason")
+class ActionForm(CaseActionForm):
+    note_help_text = _("Kept in the ticket's timeline for staff; the customer does not see it.")
 
     def __init__(self, *args, ticket: Ticket, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.ticket, self.user = ticket, user
         self.excluded: list[str] = []
-        # The action's own fields first, then the note and the message.
-        self.order_fields([name for name in self.fields if name not in ("note", "customer_message")])
-        if self.note_required:
-            self.fields["note"].required = True
-            self.fields["note"].label = self.reason_label
-
-    def service_data(self) -> dict:
-        return {"note": self.cleaned_data.get("note", "")}
+        self.arrange()
 
 
 class ReasonForm(ActionForm):

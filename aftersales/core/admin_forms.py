@@ -18,6 +18,41 @@ def apply_service_error(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+class CaseActionForm(forms.Form):
+    """What every action on a case takes: an internal note, and optionally a message for the customer.
+
+    The app's form takes its case (``ticket=``, ``complaint=``) and then calls ``arrange()``.
+    """
+
+    note = forms.CharField(
+        label=_("Internal note"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    customer_message = forms.CharField(
+        label=_("Message to the customer"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Optional; shown on the customer's tracking page."),
+    )
+    note_help_text = ""  # who reads the note, in the app's words
+    note_required = False
+    reason_label = _("Reason")
+
+    def arrange(self) -> None:
+        # The action's own fields first, then the note and the message.
+        self.order_fields([name for name in self.fields if name not in ("note", "customer_message")])
+        self.fields["note"].help_text = self.note_help_text
+        if self.note_required:
+            self.fields["note"].required = True
+            self.fields["note"].label = self.reason_label
+
+    def service_data(self) -> dict:
+        return {"note": self.cleaned_data.get("note", "")}
+
+
 class NoteForm(forms.Form):
     body = forms.CharField(label=_("Note"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 4}))
     public = forms.BooleanField(
