@@ -10,13 +10,14 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from aftersales.core.models import SlaClock
-from aftersales.core.selectors import (  # noqa: F401 (Queue re-exported)
-    Queue,
+from aftersales.core.selectors import (
+    Queue,  # noqa: F401 (re-exported)
+    TimelineEntry,
     case_clock_filter,
     case_queue_filter,
     case_search_condition,
     clocks_attach,
-    role_shown_to_customer,
+    customer_timeline,
 )
 
 from .actions import ACTIONS, reopen_deadline
@@ -129,17 +130,6 @@ def complaint_customer_actions(complaint: Complaint, *, now: datetime) -> list[s
 
 
 @dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    action: str
-    label: str
-    status: str
-    by: str
-    by_label: str
-    note: str
-
-
-@dataclass(frozen=True)
 class CustomerView:
     complaint: Complaint
     timeline: list[TimelineEntry]
@@ -156,21 +146,7 @@ def complaint_customer_view(complaint: Complaint, *, now: datetime) -> CustomerV
         .prefetch_related("actor__groups")
         .order_by("created_at", "id")
     )
-    timeline = []
-    for event in events:
-        by, by_label = role_shown_to_customer(by_customer=event.by_customer, actor=event.actor)
-        shows_note = event.by_customer or event.action == "note"
-        timeline.append(
-            TimelineEntry(
-                at=event.created_at,
-                action=event.action,
-                label=_event_label(event.action),
-                status=event.to_status,
-                by=by,
-                by_label=str(by_label),
-                note=event.note if shows_note else "",
-            )
-        )
+    timeline = customer_timeline(events, label=_event_label)
     clocks = [clock for clock in complaint_sla_clocks(complaint) if clock.name in ClockName.values]
     deadline = reopen_deadline(complaint) if complaint.status in DONE_STATUSES else None
     return CustomerView(

@@ -15,14 +15,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from aftersales.core.models import SlaClock
-from aftersales.core.selectors import (  # noqa: F401 (customer_by_phone, Queue re-exported)
-    Queue,
+from aftersales.core.selectors import (
+    Queue,  # noqa: F401 (re-exported)
+    TimelineEntry,
     case_clock_filter,
     case_queue_filter,
     case_search_condition,
     clocks_attach,
-    customer_by_phone,
-    role_shown_to_customer,
+    customer_by_phone,  # noqa: F401 (re-exported)
+    customer_timeline,
 )
 from warranty.choices import QuoteStatus
 
@@ -274,10 +275,6 @@ def _event_label(action: str) -> str:
     return _EVENT_LABELS.get(action, lambda: _("Update"))()
 
 
-def _role_of(event: TicketEvent) -> tuple[str, str]:
-    return role_shown_to_customer(by_customer=event.by_customer, actor=event.actor if event.actor_id else None)
-
-
 def reopen_deadline(ticket: Ticket) -> datetime | None:
     """Until when the customer may reopen (the rule ``actions.prepare_reopen`` enforces)."""
     resolved_at = ticket.resolved_at or ticket.closed_at
@@ -302,20 +299,9 @@ def ticket_customer_actions(ticket: Ticket, *, now: datetime, survey_open: bool)
 
 
 @dataclass(frozen=True)
-class CustomerTimelineEntry:
-    at: datetime
-    action: str
-    label: str
-    status: str
-    by: str
-    by_label: str
-    note: str
-
-
-@dataclass(frozen=True)
 class CustomerView:
     ticket: Ticket
-    timeline: list[CustomerTimelineEntry]
+    timeline: list[TimelineEntry]
     clocks: list[SlaClock]
     actions: list[str]
     reopen_until: datetime | None
@@ -334,22 +320,8 @@ def ticket_customer_view(ticket: Ticket, *, now: datetime) -> CustomerView:
         .prefetch_related("actor__groups")
         .order_by("created_at", "id")
     )
-    timeline = []
-    for event in events:
-        by, by_label = _role_of(event)
-        # The note of a file event is the file's name; of a public file, that is what staff chose to show.
-        shows_note = event.by_customer or event.action in ("note", "attachment_added")
-        timeline.append(
-            CustomerTimelineEntry(
-                at=event.created_at,
-                action=event.action,
-                label=_event_label(event.action),
-                status=event.to_status,
-                by=by,
-                by_label=str(by_label),
-                note=event.note if shows_note else "",
-            )
-        )
+    # The note of a file event is the file's name; of a public file, that is what staff chose to show.
+    timeline = customer_timeline(events, label=_event_label, note_actions=("note", "attachment_added"))
     survey = ticket.surveys.filter(cycle=ticket.reopened_count + 1).first()
     clocks = [clock for clock in ticket_sla_clocks(ticket) if clock.name in _CUSTOMER_CLOCKS]
     return CustomerView(

@@ -2,7 +2,8 @@
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
@@ -113,6 +114,45 @@ def role_shown_to_customer(*, by_customer: bool, actor) -> tuple[str, str]:
     if TECHNICIAN in groups and AGENT not in groups:
         return "technician", _("Technician")
     return "service", _("Customer service")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One public event of a case as its customer sees it."""
+
+    at: datetime
+    action: str
+    label: str
+    status: str
+    by: str
+    by_label: str
+    note: str
+
+
+def customer_timeline(
+    events: Iterable, *, label: Callable[[str], str], note_actions: tuple = ("note",)
+) -> list[TimelineEntry]:
+    """A case's public events (``actor`` and its groups fetched) with roles instead of staff names.
+
+    A note is shown where the customer wrote it or the event is one of ``note_actions`` (a note
+    staff published); transition notes and event details stay inside.
+    """
+    timeline = []
+    for event in events:
+        by, by_label = role_shown_to_customer(by_customer=event.by_customer, actor=event.actor)
+        shows_note = event.by_customer or event.action in note_actions
+        timeline.append(
+            TimelineEntry(
+                at=event.created_at,
+                action=event.action,
+                label=label(event.action),
+                status=event.to_status,
+                by=by,
+                by_label=str(by_label),
+                note=event.note if shows_note else "",
+            )
+        )
+    return timeline
 
 
 # --- the staff lists of cases (tickets, complaints) -------------------------------------------
