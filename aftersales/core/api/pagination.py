@@ -13,6 +13,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -38,6 +39,23 @@ class BoundedCountPaginator(Paginator):
     @property
     def count_exact(self) -> bool:
         return self.count <= self.limit
+
+    def page(self, number):
+        """Deeper pages find their rows' ids first, then load only those rows with their joins.
+
+        ``OFFSET 4950`` over the list's joined query makes PostgreSQL build 5,000 joined rows to
+        throw away; over the bare index it skips 5,000 index entries, and the joins run for 50.
+        """
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        if bottom == 0 or not isinstance(self.object_list, QuerySet):
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 class BoundedCountPagination(PageNumberPagination):

@@ -38,3 +38,13 @@ def test_the_schema_documents_count_exact(make_user):
     schema = client.get("/api/schema/?format=json").json()
     page = schema["components"]["schemas"]["PaginatedCustomerList"]
     assert "count_exact" in page["properties"] and "count_exact" in page["required"]
+
+
+def test_deeper_pages_keep_the_order_and_lose_no_row(make_user, monkeypatch):
+    from aftersales.core.api.pagination import BoundedCountPagination
+
+    agent = make_user("agent")
+    Customer.objects.bulk_create(Customer(name=f"客户{index:02d}", phone=f"1380000{index:04d}") for index in range(7))
+    monkeypatch.setattr(BoundedCountPagination, "page_size", 3)
+    everyone = [row["name"] for page in (1, 2, 3) for row in listing(agent, f"?page={page}")["results"]]
+    assert everyone == sorted(everyone) and len(everyone) == 7  # name order, no row twice or lost
