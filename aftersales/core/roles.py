@@ -57,3 +57,18 @@ def sync_after_migrate(sender, **kwargs) -> None:
     if sender.name != list(global_apps.get_app_configs())[-1].name:
         return
     roles_sync()
+
+
+def permissions_of(user) -> frozenset[str]:
+    """Everything ``user`` may do, read once per user object (for screens that ask per row).
+
+    ``has_perm`` walks every authentication backend on each call; a list of 50 cases asking a
+    dozen questions each spent more time there than on its query. Enforcement still goes through
+    ``has_perm`` in the services; this is for deciding what to *offer*.
+    """
+    cached = getattr(user, "_aftersales_permissions", None)
+    if cached is None:
+        cached = frozenset(user.get_all_permissions()) if user is not None and user.is_active else frozenset()
+        if user is not None:
+            user._aftersales_permissions = cached
+    return cached
