@@ -167,6 +167,9 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("service tickets")
         indexes = [
             models.Index(fields=["status", "-created_at"], name="tickets_status_created_idx"),
+            # The staff list filtered by status and priority (a rare priority among a common status
+            # otherwise walks most of the status index), newest first.
+            models.Index(fields=["status", "priority", "-created_at"], name="tickets_status_priority_idx"),
             models.Index(fields=["assignee", "status"], name="tickets_assignee_status_idx"),
             models.Index(fields=["customer", "-created_at"], name="tickets_customer_idx"),
         ]
