@@ -31,7 +31,7 @@ from aftersales.core.admin_cases import (
     local_time,
     person,
 )
-from aftersales.core.admin_forms import SlaPolicyChecks
+from aftersales.core.admin_forms import SlaPolicyChecks, submit_to_service, told
 from tickets.intake import customer_for_request
 
 from . import services
@@ -381,18 +381,18 @@ class ComplaintAdmin(CaseAdmin):
         if not request.user.has_perm("complaints.add_correctiveaction"):
             raise PermissionDenied
         form = CorrectiveActionAddForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.corrective_action_add(complaint=complaint, actor=request.user, **form.cleaned_data)
-            except ActionNotAllowed:
-                self.message_user(request, gettext("Corrective actions follow an investigation."), messages.WARNING)
-                return HttpResponseRedirect(self.change_url(complaint))
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                self.message_user(request, gettext("Corrective action planned."), messages.SUCCESS)
-                return HttpResponseRedirect(self.change_url(complaint))
-        return self.render_labelled_form(request, complaint, gettext("Plan a corrective action"), form)
+        back = self.change_url(complaint)
+        response = submit_to_service(
+            request,
+            form,
+            lambda data: services.corrective_action_add(complaint=complaint, actor=request.user, **data),
+            refused=(ActionNotAllowed,),
+            on_refused=lambda: told(
+                self, request, gettext("Corrective actions follow an investigation."), messages.WARNING, back
+            ),
+            on_done=lambda _action: told(self, request, gettext("Corrective action planned."), messages.SUCCESS, back),
+        )
+        return response or self.render_labelled_form(request, complaint, gettext("Plan a corrective action"), form)
 
     def add_view(self, request, form_url="", extra_context=None):
         """A complaint taken by staff goes through ``services.complaint_create`` (duplicate rule, promises)."""
@@ -598,19 +598,18 @@ class CorrectiveActionAdmin(admin.ModelAdmin):
             self.message_user(request, gettext("This step is not possible for this action now."), messages.WARNING)
             return HttpResponseRedirect(back)
         form = form_class(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                perform(action, form)
-            except PermissionDenied:
-                raise
-            except ActionNotAllowed:
-                self.message_user(request, gettext("The corrective action changed meanwhile."), messages.WARNING)
-                return HttpResponseRedirect(back)
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                self.message_user(request, gettext("Saved."), messages.SUCCESS)
-                return HttpResponseRedirect(back)
+        response = submit_to_service(
+            request,
+            form,
+            lambda _data: perform(action, form),
+            refused=(ActionNotAllowed,),
+            on_refused=lambda: told(
+                self, request, gettext("The corrective action changed meanwhile."), messages.WARNING, back
+            ),
+            on_done=lambda _done: told(self, request, gettext("Saved."), messages.SUCCESS, back),
+        )
+        if response is not None:
+            return response
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -741,17 +740,18 @@ class BreachReportAdmin(admin.ModelAdmin):
             self.message_user(request, gettext("This late promise was already explained."), messages.INFO)
             return HttpResponseRedirect(changelist)
         form = BreachExplainForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.breach_report_explain(report=report, actor=request.user, **form.cleaned_data)
-            except ActionNotAllowed:
-                self.message_user(request, gettext("This late promise was already explained."), messages.INFO)
-                return HttpResponseRedirect(changelist)
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                self.message_user(request, gettext("Late promise explained."), messages.SUCCESS)
-                return HttpResponseRedirect(changelist)
+        response = submit_to_service(
+            request,
+            form,
+            lambda data: services.breach_report_explain(report=report, actor=request.user, **data),
+            refused=(ActionNotAllowed,),
+            on_refused=lambda: told(
+                self, request, gettext("This late promise was already explained."), messages.INFO, changelist
+            ),
+            on_done=lambda _done: told(self, request, gettext("Late promise explained."), messages.SUCCESS, changelist),
+        )
+        if response is not None:
+            return response
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -32,7 +32,7 @@ from aftersales.core.admin_cases import (
     duration_label,
     person,
 )
-from aftersales.core.admin_forms import SlaPolicyChecks
+from aftersales.core.admin_forms import SlaPolicyChecks, submit_to_service, told
 from aftersales.core.attachments import attachment_response
 from aftersales.core.roles import TECHNICIAN
 from warranty.choices import Charge
@@ -397,20 +397,24 @@ class TicketAdmin(CaseAdmin):
         if not request.user.has_perm("tickets.add_partusage"):
             raise PermissionDenied
         form = PartForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                usage = services.part_record(ticket=ticket, actor=request.user, **form.cleaned_data)
-            except ActionNotAllowed:
-                self.message_user(
-                    request, gettext("Parts are recorded while the ticket is being worked on."), messages.WARNING
-                )
-                return HttpResponseRedirect(self.change_url(ticket))
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                self.message_user(request, gettext("Part %(part)s recorded.") % {"part": usage}, messages.SUCCESS)
-                return HttpResponseRedirect(self.change_url(ticket))
-        return self.render_labelled_form(request, ticket, gettext("Record a part"), form)
+        back = self.change_url(ticket)
+        response = submit_to_service(
+            request,
+            form,
+            lambda data: services.part_record(ticket=ticket, actor=request.user, **data),
+            refused=(ActionNotAllowed,),
+            on_refused=lambda: told(
+                self,
+                request,
+                gettext("Parts are recorded while the ticket is being worked on."),
+                messages.WARNING,
+                back,
+            ),
+            on_done=lambda usage: told(
+                self, request, gettext("Part %(part)s recorded.") % {"part": usage}, messages.SUCCESS, back
+            ),
+        )
+        return response or self.render_labelled_form(request, ticket, gettext("Record a part"), form)
 
     def work_view(self, request, object_id):
         """One visit's labour and travel → ``services.ticket_record_work``."""
@@ -420,25 +424,29 @@ class TicketAdmin(CaseAdmin):
         if not services.may_record_work(ticket, request.user):
             raise PermissionDenied
         form = WorkForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                ticket = services.ticket_record_work(ticket=ticket, by=request.user, **form.cleaned_data)
-            except ActionNotAllowed:
-                self.message_user(
-                    request, gettext("Labour and travel are recorded while the ticket is in work."), messages.WARNING
-                )
-                return HttpResponseRedirect(self.change_url(ticket))
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Recorded. The ticket now has %(hours)s h of labour and %(km)d km of travel.")
-                    % {"hours": ticket.labour_hours, "km": ticket.travel_km},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self.change_url(ticket))
-        return self.render_labelled_form(request, ticket, gettext("Record labour and travel"), form)
+        back = self.change_url(ticket)
+        response = submit_to_service(
+            request,
+            form,
+            lambda data: services.ticket_record_work(ticket=ticket, by=request.user, **data),
+            refused=(ActionNotAllowed,),
+            on_refused=lambda: told(
+                self,
+                request,
+                gettext("Labour and travel are recorded while the ticket is in work."),
+                messages.WARNING,
+                back,
+            ),
+            on_done=lambda worked: told(
+                self,
+                request,
+                gettext("Recorded. The ticket now has %(hours)s h of labour and %(km)d km of travel.")
+                % {"hours": worked.labour_hours, "km": worked.travel_km},
+                messages.SUCCESS,
+                back,
+            ),
+        )
+        return response or self.render_labelled_form(request, ticket, gettext("Record labour and travel"), form)
 
     def attach_view(self, request, object_id):
         """A photo or document → ``services.ticket_attach`` (checked by content, at most 10 per ticket)."""
@@ -793,21 +801,29 @@ class StandbyLoanAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = StandbyLendForm(request.POST or None, admin_site=self.admin_site)
-        if request.method == "POST" and form.is_valid():
-            try:
-                loan = services.standby_lend(
-                    ticket=form.cleaned_data["ticket"],
-                    standby_unit=form.cleaned_data["standby_unit"],
-                    actor=request.user,
-                )
-            except ActionNotAllowed:
-                form.add_error("standby_unit", gettext("This standby unit is already lent."))
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                self.log_addition(request, loan, [{"added": {}}])
-                self.message_user(request, gettext("Standby unit %(loan)s lent.") % {"loan": loan}, messages.SUCCESS)
-                return HttpResponseRedirect(reverse("admin:tickets_standbyloan_changelist"))
+
+        def lent(loan):
+            self.log_addition(request, loan, [{"added": {}}])
+            return told(
+                self,
+                request,
+                gettext("Standby unit %(loan)s lent.") % {"loan": loan},
+                messages.SUCCESS,
+                reverse("admin:tickets_standbyloan_changelist"),
+            )
+
+        response = submit_to_service(
+            request,
+            form,
+            lambda data: services.standby_lend(
+                ticket=data["ticket"], standby_unit=data["standby_unit"], actor=request.user
+            ),
+            refused=(ActionNotAllowed,),
+            on_refused=lambda: form.add_error("standby_unit", gettext("This standby unit is already lent.")),
+            on_done=lent,
+        )
+        if response is not None:
+            return response
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -955,17 +971,18 @@ class FollowUpAdmin(admin.ModelAdmin):
             self.message_user(request, gettext("This follow-up is already done."), messages.INFO)
             return HttpResponseRedirect(changelist)
         form = FollowUpCompleteForm(request.POST or None, follow_up=follow_up)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.follow_up_complete(follow_up=follow_up, actor=request.user, **form.cleaned_data)
-            except ActionNotAllowed:
-                self.message_user(request, gettext("This follow-up is already done."), messages.INFO)
-                return HttpResponseRedirect(changelist)
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                self.message_user(request, gettext("Follow-up done."), messages.SUCCESS)
-                return HttpResponseRedirect(changelist)
+        response = submit_to_service(
+            request,
+            form,
+            lambda data: services.follow_up_complete(follow_up=follow_up, actor=request.user, **data),
+            refused=(ActionNotAllowed,),
+            on_refused=lambda: told(
+                self, request, gettext("This follow-up is already done."), messages.INFO, changelist
+            ),
+            on_done=lambda _done: told(self, request, gettext("Follow-up done."), messages.SUCCESS, changelist),
+        )
+        if response is not None:
+            return response
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

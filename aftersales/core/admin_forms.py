@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 NOTE_MAX = 5000
@@ -16,6 +19,39 @@ def apply_service_error(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def submit_to_service(
+    request,
+    form: forms.BaseForm,
+    perform: Callable[[dict], object],
+    *,
+    refused: tuple[type[Exception], ...],
+    on_refused: Callable[[], object],
+    on_done: Callable[[object], object],
+):
+    """The POST half of an admin page whose form calls one service.
+
+    With a valid form, ``perform(cleaned_data)`` runs: the service's ValidationError goes onto the
+    form, its "not now" refusal (``refused``) to ``on_refused()``, success to ``on_done(result)``.
+    Returns the response to send, or None to show the form (again).
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = perform(form.cleaned_data)
+    except refused:
+        return on_refused()
+    except ValidationError as error:
+        apply_service_error(form, error)
+        return None
+    return on_done(result)
+
+
+def told(modeladmin, request, text: str, level: int, url: str) -> HttpResponseRedirect:
+    """Say ``text`` on the next page and go to ``url``."""
+    modeladmin.message_user(request, text, level)
+    return HttpResponseRedirect(url)
 
 
 class CaseActionForm(forms.Form):
