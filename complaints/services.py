@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,7 +19,7 @@ from aftersales.core.models import Customer, SlaClock
 from aftersales.core.notifications import notify_customer, notify_staff, users_in_role
 from aftersales.core.numbering import number_next
 from aftersales.core.roles import MANAGER, permissions_of
-from aftersales.core.tracking import tracking_token_new
+from aftersales.core.tracking import tracking_token_new, tracking_url
 
 from . import sla
 from .actions import ACTIONS, ASSIGN, ActionNotAllowed, may_own, prepare, text, within_reopen_window
@@ -65,10 +64,6 @@ def _event(
         public=public,
         created_at=now,
     )
-
-
-def tracking_url(token: str) -> str:
-    return f"{settings.SITE_URL}/track/{token}/"
 
 
 def _staff_url(complaint: Complaint) -> str:

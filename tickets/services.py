@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,7 +18,7 @@ from aftersales.core.models import Customer, SlaClock
 from aftersales.core.notifications import notify_staff
 from aftersales.core.numbering import number_next
 from aftersales.core.roles import permissions_of
-from aftersales.core.tracking import tracking_token_new
+from aftersales.core.tracking import tracking_token_new, tracking_url
 
 from . import sla
 from .actions import ACTIONS, ActionNotAllowed, Work, clean_work, prepare, within_reopen_window
@@ -58,10 +57,6 @@ def _event(
     )
 
 
-def _tracking_url(token: str) -> str:
-    return f"{settings.SITE_URL}/track/{token}/"
-
-
 @dataclass(frozen=True)
 class CreatedTicket:
     ticket: Ticket
@@ -69,7 +64,7 @@ class CreatedTicket:
 
     @property
     def tracking_url(self) -> str:
-        return _tracking_url(self.tracking_token)
+        return tracking_url(self.tracking_token)
 
 
 @transaction.atomic
@@ -116,7 +111,7 @@ def ticket_create(
         ticket=ticket,
         key=f"ticket:{ticket.pk}:created",
         template="ticket_created",
-        context={"number": ticket.number, "tracking_url": _tracking_url(token)},
+        context={"number": ticket.number, "tracking_url": tracking_url(token)},
     )
     return CreatedTicket(ticket=ticket, tracking_token=token)
 

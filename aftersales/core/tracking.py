@@ -6,6 +6,8 @@ Only a SHA-256 of the token is stored, so a database leak does not open anyone's
 import hashlib
 import secrets
 
+from django.conf import settings
+
 TOKEN_BYTES = 24  # 192 bits
 
 
@@ -17,3 +19,8 @@ def tracking_token_new() -> tuple[str, str]:
 
 def tracking_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def tracking_url(token: str) -> str:
+    """The customer's link, as sent by SMS and email (``/track/<token>/`` serves every kind)."""
+    return f"{settings.SITE_URL}/track/{token}/"
