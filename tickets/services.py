@@ -402,6 +402,8 @@ def follow_up_complete(
     follow_up.done_at, follow_up.done_by = now or clock.now(), actor
     follow_up.note, follow_up.explanation, follow_up.remedy = note, explanation.strip(), remedy.strip()
     follow_up.save()
+    if follow_up.kind == FollowUpKind.RETURN_VISIT:
+        sla.end_csat_reply(follow_up.ticket, follow_up.done_at, actor)
     return follow_up
 
 

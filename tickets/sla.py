@@ -98,6 +98,16 @@ def start_csat_reply(ticket: Ticket, now: datetime) -> None:
     clock_start(subject=ticket, name=ClockName.CSAT_REPLY, target=CSAT_REPLY_WINDOW, calendar=always, now=now)
 
 
+def end_csat_reply(ticket: Ticket, now: datetime, actor=None) -> None:
+    """The return-visit call was made, rated or not: nobody waits for a reply any longer.
+
+    Without this an unanswered survey's clock would stay ``breached`` for ever and count as open.
+    Cancelling keeps its breach in the history.
+    """
+    for clock in _open_clocks(ticket, [ClockName.CSAT_REPLY]):
+        clock_cancel(clock=clock, now=now, actor=actor, note="return visit done")
+
+
 # --- what warnings and breaches do (called by the core sweep, exactly once per event) ---------
 
 

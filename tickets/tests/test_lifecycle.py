@@ -12,7 +12,7 @@ from conftest import shanghai
 from tickets.actions import ActionNotAllowed
 from tickets.choices import FollowUpKind, Status
 from tickets.models import FollowUp, TicketEvent
-from tickets.services import actions_for, survey_answer, ticket_create, ticket_transition
+from tickets.services import actions_for, follow_up_complete, survey_answer, ticket_create, ticket_transition
 
 from . import factories
 
@@ -241,6 +241,20 @@ def test_no_survey_reply_in_7_days_creates_a_return_visit_task(staff):
     sla_sweep(now=T0 + timedelta(days=7, minutes=1))
     follow_up = FollowUp.objects.get(ticket=ticket, kind=FollowUpKind.RETURN_VISIT)
     assert follow_up.assigned_role == "agent"
+    assert clock_states(ticket)[("csat_reply", 1)] == SlaClock.State.BREACHED
+
+
+def test_the_return_visit_call_ends_the_wait_for_a_reply_keeping_its_breach(staff):
+    ticket = factories.ticket_in(Status.RESOLVED, staff=staff, now=T0)
+    sla_sweep(now=T0 + timedelta(days=7, minutes=1))
+    follow_up = FollowUp.objects.get(ticket=ticket, kind=FollowUpKind.RETURN_VISIT)
+
+    follow_up_complete(follow_up=follow_up, actor=staff["agent"], note="客户未接电话", now=T0 + timedelta(days=8))
+
+    reply = next(clock for clock in clocks_for(ticket) if clock.name == "csat_reply")
+    assert reply.state == SlaClock.State.CANCELLED
+    assert reply.breached_at == T0 + timedelta(days=7)
+    assert reply.next_check_at is None
 
 
 def test_a_breach_escalates_once_notifies_the_next_rung_and_asks_for_an_explanation(staff):
