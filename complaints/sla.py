@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.calendars.services import DEFAULT_24X7_CODE
 from aftersales.core.models import BusinessCalendar, SlaClock
-from aftersales.core.notifications import notify_staff, users_in_role
+from aftersales.core.notifications import users_in_role
 from aftersales.core.roles import AGENT, MANAGER
 from aftersales.core.selectors import clocks_for
+from aftersales.core.sla.handling import HandlerBatch
 from aftersales.core.sla.registry import RecordedClockEvent
 from aftersales.core.sla.services import clock_cancel, clock_pause, clock_resume, clock_start, clock_stop
 
@@ -45,15 +45,16 @@ def intake_level(complaint: Complaint) -> int:
     return ladder.index(MANAGER) if complaint.severity in ESCALATED_AT_INTAKE and MANAGER in ladder else 0
 
 
-def staff_for_rung(rung: str, complaint: Complaint) -> list:
+def staff_for_rung(rung: str, complaint: Complaint, members=users_in_role) -> list:
+    """The people behind a rung; ``members`` looks up a role group (the sweep passes a cached one)."""
     if rung == "owner":
         return [complaint.owner] if complaint.owner and complaint.owner.is_active else []
-    return users_in_role(rung)
+    return members(rung)
 
 
-def owner_or_desk(complaint: Complaint) -> list:
+def owner_or_desk(complaint: Complaint, members=users_in_role) -> list:
     """The owner, or the whole complaint desk while nobody owns it yet."""
-    return staff_for_rung("owner", complaint) or users_in_role(AGENT)
+    return staff_for_rung("owner", complaint) or members(AGENT)
 
 
 # --- clocks of a complaint ------------------------------------------------------------------------
@@ -177,13 +178,6 @@ def _context(label: str, clock_label: str, event: RecordedClockEvent, level: int
     }
 
 
-def _climb(model, subject, ladder: list[str]) -> str:
-    """One rung up the ladder: the stored level and the rung it now reaches."""
-    model.objects.filter(pk=subject.pk).update(escalation_level=F("escalation_level") + 1)
-    subject.escalation_level += 1
-    return ladder[min(subject.escalation_level, len(ladder) - 1)]
-
-
 def on_complaint_clock_events(events: Sequence[RecordedClockEvent]) -> None:
     """Lock the batch's complaints in pk order first, as tickets do, so overlapping sweeps wait."""
     ids = sorted({event.clock.object_id for event in events})
@@ -194,32 +188,38 @@ def on_complaint_clock_events(events: Sequence[RecordedClockEvent]) -> None:
         .filter(pk__in=ids)
         .order_by("pk")
     }
+    batch = HandlerBatch()
     for event in sorted(events, key=lambda item: (item.clock.object_id, item.event_id)):
         complaint = complaints.get(event.clock.object_id)
-        if complaint is None:
-            continue
-        key = f"complaint:{complaint.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
-        label = f"{complaint.number} ({complaint.get_category_display()})"
-        clock_label = str(ClockName(event.clock.name).label) if event.clock.name in ClockName.values else ""
-        url = f"/admin/complaints/complaint/{complaint.pk}/change/"
-        if not event.is_breach:
-            context = _context(label, clock_label, event, complaint.escalation_level, url)
-            notify_staff(users=owner_or_desk(complaint), key=key, template="sla_warning", context=context)
-            continue
-        # A breach climbs one rung and asks the owner for an explanation and a remedy (000 P1§5).
-        rung = _climb(Complaint, complaint, ladder_of(complaint))
+        if complaint is not None:
+            _handle_complaint(complaint, event, batch)
+    batch.write()
+
+
+def _handle_complaint(complaint: Complaint, event: RecordedClockEvent, batch: HandlerBatch) -> None:
+    key = f"complaint:{complaint.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
+    label = f"{complaint.number} ({complaint.get_category_display()})"
+    clock_label = str(ClockName(event.clock.name).label) if event.clock.name in ClockName.values else ""
+    url = f"/admin/complaints/complaint/{complaint.pk}/change/"
+    desk = owner_or_desk(complaint, batch.members)
+    if not event.is_breach:
         context = _context(label, clock_label, event, complaint.escalation_level, url)
-        users = owner_or_desk(complaint) + staff_for_rung(rung, complaint)
-        notify_staff(users=users, key=key, template="sla_breach", context=context)
-        BreachReport.objects.get_or_create(
+        batch.notify(users=desk, key=key, template="sla_warning", context=context)
+        return
+    # A breach climbs one rung and asks the owner for an explanation and a remedy (000 P1§5).
+    rung = batch.climb(complaint, ladder_of(complaint))
+    context = _context(label, clock_label, event, complaint.escalation_level, url)
+    users = desk + staff_for_rung(rung, complaint, batch.members)
+    batch.notify(users=users, key=key, template="sla_breach", context=context)
+    batch.create_once(
+        BreachReport(
             key=f"breach:{event.clock.pk}",
-            defaults={
-                "complaint": complaint,
-                "clock_name": event.clock.name,
-                "assignee": complaint.owner,
-                "created_at": event.occurred_at,
-            },
+            complaint=complaint,
+            clock_name=event.clock.name,
+            assignee=complaint.owner,
+            created_at=event.occurred_at,
         )
+    )
 
 
 def on_corrective_clock_events(events: Sequence[RecordedClockEvent]) -> None:
@@ -232,18 +232,23 @@ def on_corrective_clock_events(events: Sequence[RecordedClockEvent]) -> None:
         .filter(pk__in=ids)
         .order_by("pk")
     }
+    batch = HandlerBatch()
     for event in sorted(events, key=lambda item: (item.clock.object_id, item.event_id)):
         action = actions.get(event.clock.object_id)
-        if action is None:
-            continue
-        key = f"corrective:{action.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
-        label = f"{action.complaint.number}: {action.description[:60]}"
-        url = f"/admin/complaints/correctiveaction/{action.pk}/change/"
-        owner = [action.owner] if action.owner.is_active else []
-        if not event.is_breach:
-            context = _context(label, str(_CORRECTIVE_LABEL), event, action.escalation_level, url)
-            notify_staff(users=owner, key=key, template="sla_warning", context=context)
-            continue
-        rung = _climb(CorrectiveAction, action, default_ladder())
+        if action is not None:
+            _handle_corrective(action, event, batch)
+    batch.write()
+
+
+def _handle_corrective(action: CorrectiveAction, event: RecordedClockEvent, batch: HandlerBatch) -> None:
+    key = f"corrective:{action.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
+    label = f"{action.complaint.number}: {action.description[:60]}"
+    url = f"/admin/complaints/correctiveaction/{action.pk}/change/"
+    owner = [action.owner] if action.owner.is_active else []
+    if not event.is_breach:
         context = _context(label, str(_CORRECTIVE_LABEL), event, action.escalation_level, url)
-        notify_staff(users=owner + users_in_role(rung), key=key, template="sla_breach", context=context)
+        batch.notify(users=owner, key=key, template="sla_warning", context=context)
+        return
+    rung = batch.climb(action, default_ladder())
+    context = _context(label, str(_CORRECTIVE_LABEL), event, action.escalation_level, url)
+    batch.notify(users=owner + batch.members(rung), key=key, template="sla_breach", context=context)

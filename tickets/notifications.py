@@ -7,11 +7,14 @@ from aftersales.core import notifications as core_notifications
 from .models import Ticket
 
 
-def staff_for_role(role: str, ticket: Ticket) -> list:
-    """The people behind a rung of the escalation ladder; ``assignee`` is the ticket's technician."""
+def staff_for_role(role: str, ticket: Ticket, members=core_notifications.users_in_role) -> list:
+    """The people behind a rung of the escalation ladder; ``assignee`` is the ticket's technician.
+
+    ``members`` looks up a role group (the sweep passes its batch's cached lookup).
+    """
     if role == "assignee":
         return [ticket.assignee] if ticket.assignee and ticket.assignee.is_active else []
-    return core_notifications.users_in_role(role)
+    return members(role)
 
 
 def notify_customer(*, ticket: Ticket, key: str, template: str, context: dict) -> None:

@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db.models import F
-
 from aftersales.core.calendars.services import DEFAULT_24X7_CODE
 from aftersales.core.models import BusinessCalendar, SlaClock
-from aftersales.core.notifications import notify_staff
 from aftersales.core.selectors import clocks_for
+from aftersales.core.sla.handling import HandlerBatch
 from aftersales.core.sla.registry import RecordedClockEvent
 from aftersales.core.sla.services import clock_cancel, clock_pause, clock_resume, clock_start, clock_stop
 
@@ -111,17 +109,14 @@ def end_csat_reply(ticket: Ticket, now: datetime, actor=None) -> None:
 # --- what warnings and breaches do (called by the core sweep, exactly once per event) ---------
 
 
-def _follow_up(ticket: Ticket, kind: str, key: str, role: str, now: datetime, due_in: timedelta | None = None) -> None:
-    FollowUp.objects.get_or_create(
+def _follow_up(ticket: Ticket, kind: str, key: str, role: str, now: datetime) -> FollowUp:
+    return FollowUp(
         key=key,
-        defaults={
-            "ticket": ticket,
-            "kind": kind,
-            "assigned_role": role,
-            "assignee": ticket.assignee if role == "assignee" else None,
-            "created_at": now,
-            "due_at": now + due_in if due_in else None,
-        },
+        ticket=ticket,
+        kind=kind,
+        assigned_role=role,
+        assignee=ticket.assignee if role == "assignee" else None,
+        created_at=now,
     )
 
 
@@ -147,31 +142,35 @@ def on_clock_events(events: Sequence[RecordedClockEvent]) -> None:
         .filter(pk__in=ticket_ids)
         .order_by("pk")
     }
+    batch = HandlerBatch()
     for event in sorted(events, key=lambda item: (item.clock.object_id, item.event_id)):
         ticket = tickets.get(event.clock.object_id)
-        if ticket is None:
-            continue
-        name = event.clock.name
-        key = f"ticket:{ticket.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
-        if name == ClockName.CSAT_REPLY:
-            if event.is_breach:
-                _follow_up(
-                    ticket, FollowUpKind.RETURN_VISIT, f"return_visit:{event.clock.pk}", "agent", event.occurred_at
-                )
-            continue
-        ladder = (ticket.sla_policy.escalation_ladder if ticket.sla_policy else None) or ["assignee", "supervisor"]
-        if not event.is_breach:
-            users = staff_for_role("assignee", ticket) or staff_for_role("agent", ticket)
-            notify_staff(users=users, key=key, template="sla_warning", context=_context(ticket, event))
-            continue
-        # A breach climbs one rung of the ladder and asks for an explanation and a remedy (000 P1§5).
-        Ticket.objects.filter(pk=ticket.pk).update(escalation_level=F("escalation_level") + 1)
-        ticket.escalation_level += 1
-        rung = ladder[min(ticket.escalation_level, len(ladder) - 1)]
-        users = {user.pk: user for user in staff_for_role("assignee", ticket) + staff_for_role(rung, ticket)}
-        notify_staff(users=users.values(), key=key, template="sla_breach", context=_context(ticket, event))
-        role = "assignee" if ticket.assignee_id else "agent"
-        _follow_up(ticket, FollowUpKind.BREACH_REPORT, f"breach:{event.clock.pk}", role, event.occurred_at)
-        if name == ClockName.ON_SITE and ticket.priority == Priority.CRITICAL:
-            # Not restored within 4 hours: lend a same-model standby unit (002 §11).
-            _follow_up(ticket, FollowUpKind.SWAP, f"swap:{event.clock.pk}", "supervisor", event.occurred_at)
+        if ticket is not None:
+            _handle(ticket, event, batch)
+    batch.write()
+
+
+def _handle(ticket: Ticket, event: RecordedClockEvent, batch: HandlerBatch) -> None:
+    name, occurred_at = event.clock.name, event.occurred_at
+    key = f"ticket:{ticket.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
+    if name == ClockName.CSAT_REPLY:
+        if event.is_breach:
+            follow_up = _follow_up(
+                ticket, FollowUpKind.RETURN_VISIT, f"return_visit:{event.clock.pk}", "agent", occurred_at
+            )
+            batch.create_once(follow_up)
+        return
+    if not event.is_breach:
+        users = staff_for_role("assignee", ticket) or staff_for_role("agent", ticket, batch.members)
+        batch.notify(users=users, key=key, template="sla_warning", context=_context(ticket, event))
+        return
+    # A breach climbs one rung of the ladder and asks for an explanation and a remedy (000 P1§5).
+    ladder = (ticket.sla_policy.escalation_ladder if ticket.sla_policy else None) or ["assignee", "supervisor"]
+    rung = batch.climb(ticket, ladder)
+    users = staff_for_role("assignee", ticket) + staff_for_role(rung, ticket, batch.members)
+    batch.notify(users=users, key=key, template="sla_breach", context=_context(ticket, event))
+    role = "assignee" if ticket.assignee_id else "agent"
+    batch.create_once(_follow_up(ticket, FollowUpKind.BREACH_REPORT, f"breach:{event.clock.pk}", role, occurred_at))
+    if name == ClockName.ON_SITE and ticket.priority == Priority.CRITICAL:
+        # Not restored within 4 hours: lend a same-model standby unit (002 §11).
+        batch.create_once(_follow_up(ticket, FollowUpKind.SWAP, f"swap:{event.clock.pk}", "supervisor", occurred_at))

@@ -27,6 +27,11 @@ def users_in_role(role: str) -> list:
 
 def notify_staff(*, users: Iterable, key: str, template: str, context: dict) -> None:
     """In-app for everyone, and email for those who have an address; one message per key and person."""
+    outbox_enqueue(notifications=staff_notifications(users=users, key=key, template=template, context=context))
+
+
+def staff_notifications(*, users: Iterable, key: str, template: str, context: dict) -> list[Notification]:
+    """What ``notify_staff`` enqueues, for callers that write many at once (the sweep's handlers)."""
     notifications = []
     seen = set()
     for user in users:
@@ -53,7 +58,7 @@ def notify_staff(*, users: Iterable, key: str, template: str, context: dict) -> 
                     **base,
                 )
             )
-    outbox_enqueue(notifications=notifications)
+    return notifications
 
 
 def notify_customer(*, customer, key: str, template: str, context: dict) -> None:

@@ -11,7 +11,7 @@ from aftersales.core.sla.sweep import sla_sweep
 from conftest import shanghai
 from tickets.actions import ActionNotAllowed
 from tickets.choices import FollowUpKind, Status
-from tickets.models import FollowUp, TicketEvent
+from tickets.models import FollowUp, Ticket, TicketEvent
 from tickets.services import actions_for, follow_up_complete, survey_answer, ticket_create, ticket_transition
 
 from . import factories
@@ -292,3 +292,32 @@ def test_the_top_rung_falls_back_to_the_managers_when_there_is_no_superuser(staf
 
     ticket = factories.ticket_in(Status.NEW, staff=staff, now=T0)
     assert staff_for_role("executive", ticket) == [staff["manager"]]
+
+
+def _sweep_queries(now) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = sla_sweep(now=now)
+    assert result.batches == 1
+    return len(queries)
+
+
+def test_a_sweep_batch_costs_the_same_queries_for_2_or_12_breaching_tickets(staff):
+    """The handler writes escalations, follow-ups and messages once per batch, not once per event."""
+    for _ in range(2):
+        factories.ticket_in(Status.DISPATCHED, staff=staff, now=T0, priority="critical")
+    few = _sweep_queries(T0 + timedelta(days=3))
+    for _ in range(12):
+        factories.ticket_in(Status.DISPATCHED, staff=staff, now=T0 + timedelta(days=10), priority="critical")
+
+    many = _sweep_queries(T0 + timedelta(days=13))
+
+    assert many == few
+    # Both breaches (on site, resolution) of every ticket escalated, followed up and told, exactly once.
+    assert FollowUp.objects.filter(kind=FollowUpKind.BREACH_REPORT).count() == 14 * 2
+    assert FollowUp.objects.filter(kind=FollowUpKind.SWAP).count() == 14
+    assert set(Ticket.objects.values_list("escalation_level", flat=True)) == {2}
+    breach_messages = OutboxMessage.objects.filter(template="sla_breach", channel="in_app")
+    assert breach_messages.filter(recipient_user=staff["technician"]).count() == 14 * 2
