@@ -8,6 +8,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftersales.core.api.reading import PlannedRepresentation
 from aftersales.core.api.serializers import ChoiceLabelField, SlaClockSerializer, StatusListField, sla_representation
 from aftersales.core.privacy import CUSTOMER_SUMMARY_SCHEMA, customer_summary
 from aftersales.core.uploads import validate_attachment
@@ -21,7 +22,7 @@ from ..selectors import Queue
 MAX_TEXT = 5000
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(PlannedRepresentation, serializers.ModelSerializer):
     status_label = ChoiceLabelField(Status.choices, source="status")
     category_label = ChoiceLabelField(Category.choices, source="category")
     customer = serializers.SerializerMethodField()

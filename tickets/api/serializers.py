@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftersales.core.api.reading import PlannedRepresentation
 from aftersales.core.api.serializers import ChoiceLabelField, SlaClockSerializer, StatusListField, sla_representation
 from aftersales.core.privacy import CUSTOMER_SUMMARY_SCHEMA, customer_summary
 from aftersales.core.services import clean_phone
@@ -31,7 +32,7 @@ MAX_ID = 2**63 - 1
 # --- the ticket -----------------------------------------------------------------------------
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(PlannedRepresentation, serializers.ModelSerializer):
     type = serializers.CharField(source="ticket_type", read_only=True)
     type_label = ChoiceLabelField(TicketType.choices, source="ticket_type")
     status_label = ChoiceLabelField(Status.choices, source="status")

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from ..models import BusinessCalendar, Customer, Region, SlaClock, WorkingPeriod
 from ..privacy import can_see_contact, mask_address, mask_phone
 from ..services import clean_phone
+from .reading import PlannedRepresentation
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -30,7 +31,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         return data
 
 
-class SlaClockSerializer(serializers.ModelSerializer):
+class SlaClockSerializer(PlannedRepresentation, serializers.ModelSerializer):
     """The ``sla`` entries of tickets, complaints and incidents (CONTRACT.md §4)."""
 
     class Meta:
