@@ -153,7 +153,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     first_visit_fixed = models.BooleanField(_("fixed at the first visit"), null=True, blank=True)
     visits = models.PositiveSmallIntegerField(_("visits"), default=0)
     tracking_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), db_index=True)
+    created_at = models.DateTimeField(_("created at"))  # indexed with the id: see Meta.indexes
     acknowledged_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -166,6 +166,9 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("service ticket")
         verbose_name_plural = _("service tickets")
         indexes = [
+            # The staff list's order, ties included: a page at any depth is a plain index walk
+            # (ordered by created_at alone, PostgreSQL re-sorted every run of equal times).
+            models.Index(fields=["-created_at", "-id"], name="tickets_created_idx"),
             models.Index(fields=["status", "-created_at"], name="tickets_status_created_idx"),
             # The staff list filtered by status and priority (a rare priority among a common status
             # otherwise walks most of the status index), newest first.

@@ -33,8 +33,10 @@ class BoundedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        rows = self.object_list[: self.limit + 1]
-        return rows.count() if hasattr(rows, "count") and not isinstance(rows, list) else len(rows)
+        if not isinstance(self.object_list, QuerySet):
+            return len(self.object_list[: self.limit + 1])
+        # Counting needs no order; without one PostgreSQL reads the first rows it finds (half the time).
+        return self.object_list.order_by()[: self.limit + 1].count()
 
     @property
     def count_exact(self) -> bool:
