@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import models
+from django.db.models import F
 
 from ..notifications import staff_notifications, users_in_role
 from ..outbox.services import Notification, outbox_enqueue
@@ -22,7 +23,7 @@ class HandlerBatch:
 
     def __init__(self) -> None:
         self._members: dict[str, list] = {}
-        self._escalated: dict[tuple[type[models.Model], int], models.Model] = {}
+        self._climbs: dict[tuple[type[models.Model], int], int] = {}
         self._rows: list[models.Model] = []
         self._notifications: list[Notification] = []
 
@@ -36,7 +37,8 @@ class HandlerBatch:
         """One rung up: the subject's ``escalation_level`` (its row is locked by the handler) and
         the rung it reaches now, the last rung once the ladder is climbed."""
         subject.escalation_level += 1
-        self._escalated[(type(subject), subject.pk)] = subject
+        key = (type(subject), subject.pk)
+        self._climbs[key] = self._climbs.get(key, 0) + 1
         return ladder[min(subject.escalation_level, len(ladder) - 1)]
 
     def create_once(self, row: models.Model) -> None:
@@ -47,8 +49,13 @@ class HandlerBatch:
         self._notifications += staff_notifications(users=users, key=key, template=template, context=context)
 
     def write(self) -> None:
-        for model, subjects in _by_model(self._escalated.values()).items():
-            model.objects.bulk_update(subjects, ["escalation_level"])
+        # One UPDATE per model and number of rungs climbed (nearly always one or two), not one per
+        # subject: Django's bulk_update builds a CASE per row, which cost more than the rest.
+        by_climb: dict[tuple[type[models.Model], int], list[int]] = {}
+        for (model, pk), rungs in self._climbs.items():
+            by_climb.setdefault((model, rungs), []).append(pk)
+        for (model, rungs), pks in by_climb.items():
+            model.objects.filter(pk__in=pks).update(escalation_level=F("escalation_level") + rungs)
         for model, rows in _by_model(self._rows).items():
             model.objects.bulk_create(rows, ignore_conflicts=True)
         outbox_enqueue(notifications=self._notifications)
