@@ -21,13 +21,12 @@ from django.utils.translation import gettext as _
 
 from aftersales.core.attachments import attachment_check, files_discarded_on_error
 from aftersales.core.models import Customer
-from aftersales.core.services import customer_create
+from aftersales.core.services import customer_for_phone
 from warranty.models import RegisteredUnit
 from warranty.selectors import unit_by_serial
 
 from .choices import Channel, Priority
 from .models import TicketAttachment
-from .selectors import customer_by_phone
 from .services import CreatedTicket, ticket_attach, ticket_create
 
 # The same marker the public API writes, so staff search one way for units to register.
@@ -48,7 +47,7 @@ def customer_for_request(*, name: str, phone: str, email: str = "", language: st
     An existing customer's name and email are left alone: an anonymous form must not be able to
     change someone's record. Numbers are not unique; the earliest customer with it wins.
     """
-    return customer_by_phone(phone) or customer_create(
+    return customer_for_phone(
         name=name.strip(), phone=phone, email=(email or "").strip(), language=language or customer_language()
     )
 

@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from aftersales.core.admin import ReadOnlyAdminMixin
+from aftersales.core.phones import normalize_phone
 from aftersales.core.privacy import can_see_contact, mask_phone
-from aftersales.core.services import normalize_phone
 
 from . import admin_selectors, selectors, services
 from .choices import Charge, FaultCause

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.core import clock
 from aftersales.core.models import Customer
+from aftersales.core.phones import lock_phones
 from aftersales.core.services import clean_phone
 
 from .choices import SalesChannel, UnitImportMode, UnitImportStatus
@@ -713,6 +714,7 @@ def _customers(checker: _Checker, errors: _ErrorLog) -> tuple[list[_Row], dict[s
     """Each phone's customer: the oldest with that number, else created once from the first row naming it."""
     rows = checker.valid
     phones = sorted({row.phone for row in rows if row.phone})
+    lock_phones(phones)  # a customer registered by a request meanwhile is found, not created twice
     customer_ids: dict[str, int] = {}
     for some in _chunks(phones, WRITE_BATCH):
         for pk, phone in Customer.objects.filter(phone__in=some).order_by("pk").values_list("pk", "phone"):

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
 
-from aftersales.core.services import normalize_phone
+from aftersales.core.phones import normalize_phone
 
 from .models import RegisteredUnit, WarrantyPolicy
 from .periods import last_covered_day

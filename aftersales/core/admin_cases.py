@@ -27,9 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.core import clock
 from aftersales.core.admin_forms import NoteForm, apply_service_error
 from aftersales.core.calendars.services import calendar_specs
+from aftersales.core.phones import normalize_phone
 from aftersales.core.privacy import can_see_contact, mask_phone
 from aftersales.core.selectors import clocks_for
-from aftersales.core.services import normalize_phone
 from aftersales.core.sla.badges import OPEN_CLOCK_STATES, read_clock
 
 

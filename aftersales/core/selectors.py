@@ -11,9 +11,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .models import Customer, SlaClock
+from .phones import normalize_phone
 from .privacy import can_see_contact
 from .roles import AGENT, SUPERVISOR, TECHNICIAN
-from .services import normalize_phone
 
 
 def customers_visible_to(user) -> QuerySet[Customer]:

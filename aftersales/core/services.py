@@ -1,17 +1,10 @@
 """Writes of the core models that are not calendars, clocks or the outbox: customers."""
 
-import re
-
 from django.db import transaction
 
 from .models import Customer, Region
-
-_PHONE_NOISE = re.compile(r"[\s\-().]")
-
-
-def normalize_phone(raw: str) -> str:
-    """Digits and an optional leading +, however the number was typed ("138 0013-8000")."""
-    return _PHONE_NOISE.sub("", raw or "")
+from .phones import lock_phones, normalize_phone
+from .selectors import customer_by_phone
 
 
 def clean_phone(raw: str) -> str:
@@ -38,6 +31,16 @@ def _apply(customer: Customer, values: dict) -> Customer:
 @transaction.atomic
 def customer_create(*, name: str, phone: str, **values) -> Customer:
     return _apply(Customer(), {"name": name, "phone": phone, **values})
+
+
+@transaction.atomic
+def customer_for_phone(*, name: str, phone: str, **values) -> Customer:
+    """The earliest customer with this number, else a new one — one, however many ask at once.
+
+    Nothing given here changes an existing customer's record (a stranger's form must not).
+    """
+    lock_phones([phone])
+    return customer_by_phone(phone) or customer_create(name=name, phone=phone, **values)
 
 
 @transaction.atomic

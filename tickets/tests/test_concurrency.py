@@ -247,3 +247,21 @@ def test_two_overlapping_sweeps_over_the_same_tickets_do_not_deadlock(settings, 
         for ticket in tickets:
             ticket.refresh_from_db()
             assert ticket.escalation_level == sum(breaches_by_clock(ticket).values()) == 3
+
+
+# --- one new customer, however many requests from the number arrive at once ---------------------
+
+
+def test_requests_from_one_new_number_at_once_register_one_customer():
+    from aftersales.core.models import Customer
+    from tickets.intake import request_submit
+
+    submit = lambda: request_submit(  # noqa: E731 - the same form, double-clicked on four devices
+        ticket_type="repair", name="王芳", phone="139 0000-4242", description="不制冷"
+    )
+
+    outcomes = run_together(submit, submit, submit, submit)
+
+    assert kinds(outcomes) == {"ok": 4}
+    customer = Customer.objects.get(phone="13900004242")
+    assert Ticket.objects.filter(customer=customer).count() == 4

@@ -20,7 +20,7 @@ from rest_framework.fields import get_error_detail
 
 from ..models import Customer
 from ..selectors import customer_by_phone
-from ..services import customer_create
+from ..services import customer_for_phone
 from .errors import Conflict
 
 logger = logging.getLogger(__name__)
@@ -89,4 +89,4 @@ def customer_for_reference(reference: dict, *, user) -> Customer:
         return existing
     if not user.has_perm("core.add_customer"):
         raise exceptions.PermissionDenied(_("You may not register new customers."))
-    return customer_create(name=new["name"], phone=new["phone"], email=new.get("email", ""))
+    return customer_for_phone(name=new["name"], phone=new["phone"], email=new.get("email", ""))
