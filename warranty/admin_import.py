@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from .choices import UnitImportMode
 from .imports import COLUMNS, REQUIRED_COLUMNS, unit_import_submit
 from .models import RegisteredUnit, UnitImport
+from .selectors import unit_imports_visible_to
 from .validators import max_import_bytes
 
 IMPORT_PERMISSION = "warranty.add_registeredunit"
@@ -72,7 +73,7 @@ def unit_import_upload_view(request, *, admin_site):
 def unit_import_status_view(request, pk: int, *, admin_site):
     if not (request.user.has_perm(IMPORT_PERMISSION) or request.user.has_perm(VIEW_PERMISSION)):
         raise PermissionDenied
-    unit_import = get_object_or_404(UnitImport.objects.select_related("created_by"), pk=pk)
+    unit_import = get_object_or_404(unit_imports_visible_to(request.user), pk=pk)
     context = {
         **admin_site.each_context(request),
         "title": _("Import of %(name)s") % {"name": unit_import.original_name},
@@ -135,6 +136,9 @@ class UnitImportAdmin(admin.ModelAdmin):
         "report",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return unit_imports_visible_to(request.user)
 
     @admin.display(description=_("report"))
     def report(self, obj):

@@ -398,6 +398,8 @@ class UnitImport(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("unit import")
         verbose_name_plural = _("unit imports")
+        # Without it staff see the imports they uploaded themselves (the files hold customers' data).
+        permissions = [("view_all_unitimports", _("Can see every user's unit imports"))]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"

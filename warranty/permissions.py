@@ -29,6 +29,7 @@ ROLE_PERMISSIONS = {
     | _UNITS_READ
     | {"warranty.add_registeredunit", "warranty.change_registeredunit"}
     | _IMPORT_UNITS
+    | {"warranty.view_all_unitimports"}
     | {"warranty.add_extendedwarranty", "warranty.change_extendedwarranty"}
     | _DECIDE
     | _QUOTES

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from aftersales.core.phones import normalize_phone
 
-from .models import RegisteredUnit, WarrantyPolicy
+from .models import RegisteredUnit, UnitImport, WarrantyPolicy
 from .periods import last_covered_day
 
 
@@ -76,3 +76,9 @@ def units_expiring(*, today: date, days: int = 30) -> QuerySet[RegisteredUnit]:
                 window &= Q(purchase_date__lt=versions[index + 1].effective_from)
             condition |= window & Q(purchase_date__lte=latest)
     return unit_list().filter(condition)
+
+
+def unit_imports_visible_to(user) -> QuerySet[UnitImport]:
+    """The imports this user uploaded, or every import with ``view_all_unitimports`` (supervisors)."""
+    imports = UnitImport.objects.select_related("created_by")
+    return imports if user.has_perm("warranty.view_all_unitimports") else imports.filter(created_by=user)

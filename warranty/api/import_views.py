@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from ..choices import UnitImportMode
 from ..imports import unit_import_submit
 from ..models import UnitImport
+from ..selectors import unit_imports_visible_to
 
 DETAIL_ROUTE = "warranty-unit-import-detail"
 
@@ -119,4 +120,8 @@ class UnitImportCreateView(APIView):
 class UnitImportDetailView(RetrieveAPIView):
     permission_classes = [IsAuthenticated, CanViewImports]
     serializer_class = UnitImportSerializer
-    queryset = UnitImport.objects.select_related("created_by")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema needs the model, not a database
+            return UnitImport.objects.none()
+        return unit_imports_visible_to(self.request.user)  # someone else's import: 404

@@ -728,7 +728,33 @@ def test_api_job_is_visible_to_import_roles_only(catalogue, make_user, api_clien
     assert_error_shape(api_client.get("/api/v1/warranty/imports/999999/"), 404)
 
 
+def test_api_an_import_is_seen_by_its_uploader_and_supervisors_only(catalogue, make_user, api_client):
+    uploader = make_user("agent")
+    unit_import = run(csv_upload([unit_row("KFR-0001")]), actor=uploader)
+    url = f"/api/v1/warranty/imports/{unit_import.pk}/"
+
+    api_client.force_authenticate(make_user("agent"))
+    assert_error_shape(api_client.get(url), 404)  # another agent's upload, as if it did not exist
+    api_client.force_authenticate(uploader)
+    assert api_client.get(url).json()["id"] == unit_import.pk
+
+
 # --- the admin ------------------------------------------------------------------------------
+
+
+def test_admin_shows_an_agent_only_their_own_imports(catalogue, make_user, client):
+    theirs = run(csv_upload([unit_row("KFR-0001")]), actor=make_user("agent"))
+    agent = make_user("agent")
+    mine = run(csv_upload([unit_row("KFR-0002")]), actor=agent)
+    client.force_login(agent)
+
+    listing = client.get("/admin/warranty/unitimport/").content.decode()
+    assert f"/admin/warranty/registeredunit/import/{mine.pk}/" in listing
+    assert f"/admin/warranty/registeredunit/import/{theirs.pk}/" not in listing
+    assert client.get(f"/admin/warranty/registeredunit/import/{theirs.pk}/").status_code == 404
+    assert client.get(f"/admin/warranty/unitimport/{theirs.pk}/change/").status_code == 302  # "does not exist"
+    client.force_login(make_user("supervisor"))
+    assert client.get(f"/admin/warranty/registeredunit/import/{theirs.pk}/").status_code == 200
 
 
 def test_admin_upload_page_imports_a_small_file_and_shows_the_result(catalogue, make_user, client):
@@ -788,8 +814,9 @@ def test_admin_import_pages_need_the_right_to_register_units(catalogue, make_use
 
 
 def test_admin_lists_past_imports_read_only(catalogue, make_user, client):
-    unit_import = run(csv_upload([unit_row("KFR-0001")]), actor=make_user("agent"))
-    client.force_login(make_user("agent"))
+    agent = make_user("agent")
+    unit_import = run(csv_upload([unit_row("KFR-0001")]), actor=agent)
+    client.force_login(agent)
 
     listing = client.get("/admin/warranty/unitimport/")
     assert listing.status_code == 200
