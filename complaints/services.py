@@ -16,9 +16,9 @@ from django_fsm import can_proceed
 from aftersales.core import clock
 from aftersales.core.attachments import attachment_check, attachment_create, files_discarded_on_error
 from aftersales.core.models import Customer, SlaClock
-from aftersales.core.notifications import notify_customer, notify_staff, users_in_role
+from aftersales.core.notifications import announce_file, notify_customer, notify_staff, users_in_role
 from aftersales.core.numbering import number_next
-from aftersales.core.roles import MANAGER, permissions_of
+from aftersales.core.roles import AGENT, MANAGER, permissions_of
 from aftersales.core.tracking import tracking_token_new, tracking_url
 
 from . import sla
@@ -592,13 +592,15 @@ def complaint_attach(
             public=bool(public),
             now=now,
         )
-        if by_customer:  # someone must look at it, as at a message
-            notify_staff(
-                users=sla.owner_or_desk(complaint),
-                key=f"complaint:{complaint.pk}:file:{attachment.pk}",
-                template="customer_file",
-                context={"number": complaint.number, "name": attachment.original_name, "url": _staff_url(complaint)},
-            )
+        announce_file(
+            attachment=attachment,
+            number=complaint.number,
+            staff_url=_staff_url(complaint),
+            key=f"complaint:{complaint.pk}:file:{attachment.pk}",
+            customer=complaint.customer,
+            responsible=sla.staff_for_rung("owner", complaint),
+            desk=lambda: users_in_role(AGENT),
+        )
     return attachment
 
 

@@ -15,7 +15,7 @@ from django_fsm import can_proceed
 from aftersales.core import clock
 from aftersales.core.attachments import attachment_check, attachment_create, files_discarded_on_error
 from aftersales.core.models import Customer, SlaClock
-from aftersales.core.notifications import notify_staff
+from aftersales.core.notifications import announce_file, notify_staff
 from aftersales.core.numbering import number_next
 from aftersales.core.roles import permissions_of
 from aftersales.core.tracking import tracking_token_new, tracking_url
@@ -532,15 +532,13 @@ def ticket_attach(
             public=public,
             now=now,
         )
-        if by_customer:  # someone must look at it, as at a message
-            notify_staff(
-                users=staff_for_role("assignee", ticket) or staff_for_role("agent", ticket),
-                key=f"ticket:{ticket.pk}:file:{attachment.pk}",
-                template="customer_file",
-                context={
-                    "number": ticket.number,
-                    "name": attachment.original_name,
-                    "url": f"/admin/tickets/ticket/{ticket.pk}/change/",
-                },
-            )
+        announce_file(
+            attachment=attachment,
+            number=ticket.number,
+            staff_url=f"/admin/tickets/ticket/{ticket.pk}/change/",
+            key=f"ticket:{ticket.pk}:file:{attachment.pk}",
+            customer=ticket.customer,
+            responsible=staff_for_role("assignee", ticket),
+            desk=lambda: staff_for_role("agent", ticket),
+        )
     return attachment

@@ -68,3 +68,23 @@ def notify_customer(*, customer, key: str, template: str, context: dict) -> None
     if customer.email:
         notifications.append(Notification(key=f"{key}:email", channel="email", recipient=customer.email, **base))
     outbox_enqueue(notifications=notifications)
+
+
+def announce_file(*, attachment, number: str, staff_url: str, key: str, customer, responsible: list, desk) -> None:
+    """A new file on a case, told to whoever has to look at it — never to the person who added it.
+
+    A customer's file goes to the case's ``responsible`` staff (assignee, owner), else to the
+    ``desk()``; a file staff share with the customer goes to the customer; a file a colleague adds
+    goes to the responsible staff.
+    """
+    context = {"number": number, "name": attachment.original_name, "url": staff_url}
+    if attachment.by_customer:
+        notify_staff(users=responsible or desk(), key=key, template="customer_file", context=context)
+        return
+    if attachment.public:
+        shared = {"number": number, "name": attachment.original_name}
+        notify_customer(customer=customer, key=key, template="file_shared", context=shared)
+    colleagues = [user for user in responsible if user.pk != attachment.uploaded_by_id]
+    if colleagues:
+        by = attachment.uploaded_by.get_username()
+        notify_staff(users=colleagues, key=key, template="staff_file", context={**context, "by": by})

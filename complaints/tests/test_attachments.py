@@ -150,3 +150,19 @@ def test_the_owner_hears_of_a_customers_file(staff):
     assert told.template == "customer_file" and told.context["name"] == "scratch.png"
     complaint_attach(complaint, png(), by=staff["agent"], now=T0)
     assert OutboxMessage.objects.filter(template="customer_file").count() == 1  # staff files tell nobody
+
+
+def test_the_owner_hears_of_a_colleagues_file_and_the_customer_of_a_shared_one(staff):
+    from aftersales.core.models import OutboxMessage
+
+    complaint = factories.complaint_in(Status.ACKNOWLEDGED, staff=staff, now=T0)  # owned by the agent
+    internal = complaint_attach(complaint, png(), by=staff["supervisor"], now=T0)
+    shared = complaint_attach(complaint, png("answer.png"), by=staff["agent"], public=True, now=T0)
+
+    owner_told = OutboxMessage.objects.get(template="staff_file", channel="in_app")
+    assert owner_told.recipient_user == staff["agent"] and owner_told.key.startswith(
+        f"complaint:{complaint.pk}:file:{internal.pk}:"
+    )
+    customer_told = OutboxMessage.objects.get(template="file_shared", channel="sms")
+    assert customer_told.key.startswith(f"complaint:{complaint.pk}:file:{shared.pk}:")
+    assert customer_told.recipient == complaint.customer.phone

@@ -115,6 +115,21 @@ def test_staff_files_are_internal_unless_the_service_desk_shows_them(staff):
         ticket_attach(ticket, png(), by=staff["technician"], public=True)
 
 
+def test_a_shared_file_is_told_to_the_customer_and_a_colleagues_file_to_the_assignee(staff):
+    ticket, _token = tracked(staff, Status.DISPATCHED)  # assigned to staff["technician"]
+
+    own = ticket_attach(ticket, png(), by=staff["technician"])
+    shown = ticket_attach(ticket, png("report.pdf", PDF), by=staff["agent"], public=True)
+
+    told = OutboxMessage.objects.filter(key__startswith=f"ticket:{ticket.pk}:file:")
+    assert not told.filter(key__startswith=f"ticket:{ticket.pk}:file:{own.pk}:").exists()  # their own file
+    about_shown = told.filter(key__startswith=f"ticket:{ticket.pk}:file:{shown.pk}:")
+    customer_sms = about_shown.get(template="file_shared", channel="sms")
+    assert customer_sms.recipient == ticket.customer.phone and customer_sms.context["name"] == "report.pdf"
+    assignee = about_shown.get(template="staff_file", channel="in_app")
+    assert assignee.recipient_user == staff["technician"] and assignee.context["by"] == staff["agent"].username
+
+
 def test_who_may_attach(staff, make_user):
     ticket, _token = tracked(staff)  # new: unassigned and not in the diagnosis pool
     other_technician = factories.technician(make_user, username="tech-other")

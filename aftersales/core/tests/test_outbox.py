@@ -643,3 +643,31 @@ def test_requeue_stuck_with_an_explicit_zero_age_takes_every_claim(smtp, frozen)
     assert outbox_requeue_stuck(older_than=timedelta(0)) == 0  # claimed exactly now: not older than zero
     OutboxMessage.objects.update(claimed_at=T0 - timedelta(microseconds=1))
     assert outbox_requeue_stuck(older_than=timedelta(0)) == 1  # zero means zero, not the default
+
+
+def test_every_template_the_code_sends_exists_in_both_languages_and_renders():
+    """A template named in a service but missing its files would fail only at delivery, for ever."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from aftersales.core.outbox.rendering import render_message
+
+    root = Path(settings.BASE_DIR)
+    sources = [
+        path for folder in ("aftersales", "tickets", "complaints", "warranty") for path in (root / folder).rglob("*.py")
+    ]
+    named = {
+        name
+        for path in sources
+        if "/tests/" not in str(path)
+        for name in re.findall(r'template="([a-z_]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert {"ticket_created", "file_shared", "staff_file", "sla_breach"} <= named
+    for name in sorted(named):
+        for language in ("zh-hans", "en"):
+            for part in ("subject", "body"):
+                assert (root / "templates" / "notifications" / f"{name}.{language}.{part}.txt").exists(), name
+            rendered = render_message(OutboxMessage(template=name, language=language, context={"number": "T1"}))
+            assert rendered.subject and rendered.body, (name, language)
