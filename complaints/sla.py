@@ -18,7 +18,7 @@ from aftersales.core.models import BusinessCalendar, SlaClock
 from aftersales.core.notifications import users_in_role
 from aftersales.core.roles import AGENT, MANAGER
 from aftersales.core.selectors import clocks_for
-from aftersales.core.sla.handling import HandlerBatch
+from aftersales.core.sla.handling import HandlerBatch, handle_in_batch
 from aftersales.core.sla.registry import RecordedClockEvent
 from aftersales.core.sla.services import clock_cancel, clock_pause, clock_resume, clock_start, clock_stop
 
@@ -179,21 +179,7 @@ def _context(label: str, clock_label: str, event: RecordedClockEvent, level: int
 
 
 def on_complaint_clock_events(events: Sequence[RecordedClockEvent]) -> None:
-    """Lock the batch's complaints in pk order first, as tickets do, so overlapping sweeps wait."""
-    ids = sorted({event.clock.object_id for event in events})
-    complaints = {
-        complaint.pk: complaint
-        for complaint in Complaint.objects.select_for_update(of=("self",))
-        .select_related("owner", "sla_policy")
-        .filter(pk__in=ids)
-        .order_by("pk")
-    }
-    batch = HandlerBatch()
-    for event in sorted(events, key=lambda item: (item.clock.object_id, item.event_id)):
-        complaint = complaints.get(event.clock.object_id)
-        if complaint is not None:
-            _handle_complaint(complaint, event, batch)
-    batch.write()
+    handle_in_batch(events, Complaint.objects.select_related("owner", "sla_policy"), _handle_complaint)
 
 
 def _handle_complaint(complaint: Complaint, event: RecordedClockEvent, batch: HandlerBatch) -> None:
@@ -224,20 +210,7 @@ def _handle_complaint(complaint: Complaint, event: RecordedClockEvent, batch: Ha
 
 def on_corrective_clock_events(events: Sequence[RecordedClockEvent]) -> None:
     """An overdue corrective action escalates like a clock: owner, then supervisor, manager, executive."""
-    ids = sorted({event.clock.object_id for event in events})
-    actions = {
-        action.pk: action
-        for action in CorrectiveAction.objects.select_for_update(of=("self",))
-        .select_related("owner", "complaint")
-        .filter(pk__in=ids)
-        .order_by("pk")
-    }
-    batch = HandlerBatch()
-    for event in sorted(events, key=lambda item: (item.clock.object_id, item.event_id)):
-        action = actions.get(event.clock.object_id)
-        if action is not None:
-            _handle_corrective(action, event, batch)
-    batch.write()
+    handle_in_batch(events, CorrectiveAction.objects.select_related("owner", "complaint"), _handle_corrective)
 
 
 def _handle_corrective(action: CorrectiveAction, event: RecordedClockEvent, batch: HandlerBatch) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from aftersales.core.calendars.services import DEFAULT_24X7_CODE
 from aftersales.core.models import BusinessCalendar, SlaClock
 from aftersales.core.selectors import clocks_for
-from aftersales.core.sla.handling import HandlerBatch
+from aftersales.core.sla.handling import HandlerBatch, handle_in_batch
 from aftersales.core.sla.registry import RecordedClockEvent
 from aftersales.core.sla.services import clock_cancel, clock_pause, clock_resume, clock_start, clock_stop
 
@@ -132,22 +132,7 @@ def _context(ticket: Ticket, event: RecordedClockEvent) -> dict:
 
 
 def on_clock_events(events: Sequence[RecordedClockEvent]) -> None:
-    """Lock the batch's tickets in pk order first: two overlapping sweeps then wait for each other
-    instead of deadlocking, and a transition (clocks, then its ticket) never closes a cycle either."""
-    ticket_ids = sorted({event.clock.object_id for event in events})
-    tickets = {
-        ticket.pk: ticket
-        for ticket in Ticket.objects.select_for_update(of=("self",))
-        .select_related("assignee", "sla_policy")
-        .filter(pk__in=ticket_ids)
-        .order_by("pk")
-    }
-    batch = HandlerBatch()
-    for event in sorted(events, key=lambda item: (item.clock.object_id, item.event_id)):
-        ticket = tickets.get(event.clock.object_id)
-        if ticket is not None:
-            _handle(ticket, event, batch)
-    batch.write()
+    handle_in_batch(events, Ticket.objects.select_related("assignee", "sla_policy"), _handle)
 
 
 def _handle(ticket: Ticket, event: RecordedClockEvent, batch: HandlerBatch) -> None:

@@ -9,13 +9,14 @@ transaction, so exactly-once is unchanged: everything commits with the recorded 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db import models
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from ..notifications import staff_notifications, users_in_role
 from ..outbox.services import Notification, outbox_enqueue
+from .registry import RecordedClockEvent
 
 
 class HandlerBatch:
@@ -66,3 +67,26 @@ def _by_model(instances: Iterable[models.Model]) -> dict[type[models.Model], lis
     for instance in instances:
         grouped.setdefault(type(instance), []).append(instance)
     return grouped
+
+
+def handle_in_batch(
+    events: Sequence[RecordedClockEvent],
+    subjects: QuerySet,
+    handle: Callable[[models.Model, RecordedClockEvent, HandlerBatch], None],
+) -> None:
+    """Lock the events' subjects, hand each event with its subject to ``handle``, write once.
+
+    The subjects are locked in pk order before anything else: two overlapping sweeps then wait for
+    each other instead of deadlocking, and a transition (clocks, then its subject) never closes a
+    cycle either. Events reach ``handle`` per subject in the order they were recorded.
+    """
+    ids = sorted({event.clock.object_id for event in events})
+    locked = {
+        subject.pk: subject for subject in subjects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+    }
+    batch = HandlerBatch()
+    for event in sorted(events, key=lambda item: (item.clock.object_id, item.event_id)):
+        subject = locked.get(event.clock.object_id)
+        if subject is not None:  # deleted meanwhile: its events stay recorded, nobody is told
+            handle(subject, event, batch)
+    batch.write()
