@@ -403,7 +403,7 @@ def follow_up_complete(
     follow_up.note, follow_up.explanation, follow_up.remedy = note, explanation.strip(), remedy.strip()
     follow_up.save()
     if follow_up.kind == FollowUpKind.RETURN_VISIT:
-        sla.end_csat_reply(follow_up.ticket, follow_up.done_at, actor)
+        sla.end_csat_reply(follow_up.ticket, follow_up.done_at, actor, started_before=follow_up.created_at)
     return follow_up
 
 

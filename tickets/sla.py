@@ -96,14 +96,16 @@ def start_csat_reply(ticket: Ticket, now: datetime) -> None:
     clock_start(subject=ticket, name=ClockName.CSAT_REPLY, target=CSAT_REPLY_WINDOW, calendar=always, now=now)
 
 
-def end_csat_reply(ticket: Ticket, now: datetime, actor=None) -> None:
-    """The return-visit call was made, rated or not: nobody waits for a reply any longer.
+def end_csat_reply(ticket: Ticket, now: datetime, actor=None, *, started_before: datetime) -> None:
+    """The return-visit call was made, rated or not: nobody waits for that reply any longer.
 
     Without this an unanswered survey's clock would stay ``breached`` for ever and count as open.
-    Cancelling keeps its breach in the history.
+    Cancelling keeps its breach in the history. Only clocks started before ``started_before`` (the
+    call's follow-up) end: a later resolution's survey waits for its own reply.
     """
     for clock in _open_clocks(ticket, [ClockName.CSAT_REPLY]):
-        clock_cancel(clock=clock, now=now, actor=actor, note="return visit done")
+        if clock.started_at <= started_before:
+            clock_cancel(clock=clock, now=now, actor=actor, note="return visit done")
 
 
 # --- what warnings and breaches do (called by the core sweep, exactly once per event) ---------

@@ -257,6 +257,21 @@ def test_the_return_visit_call_ends_the_wait_for_a_reply_keeping_its_breach(staf
     assert reply.next_check_at is None
 
 
+def test_a_late_return_visit_call_leaves_a_later_resolutions_survey_waiting(staff):
+    ticket = factories.ticket_in(Status.RESOLVED, staff=staff, now=T0)
+    sla_sweep(now=T0 + timedelta(days=7, minutes=1))
+    follow_up = FollowUp.objects.get(ticket=ticket, kind=FollowUpKind.RETURN_VISIT)
+    later = T0 + timedelta(days=9)
+    ticket = ticket_transition(ticket=ticket, action="reopen", by_customer=True, data={"note": "又坏了"}, now=later)
+    for action, role, data in factories.REPAIR_PATH[1:]:
+        data = {**data, "technician": staff["technician"].username} if action == "dispatch" else data
+        ticket = ticket_transition(ticket=ticket, action=action, actor=staff[role], data=data, now=later)
+
+    follow_up_complete(follow_up=follow_up, actor=staff["agent"], now=later + timedelta(hours=1))
+
+    assert clock_states(ticket)[("csat_reply", 2)] == SlaClock.State.RUNNING
+
+
 def test_a_breach_escalates_once_notifies_the_next_rung_and_asks_for_an_explanation(staff):
     ticket = factories.ticket_in(Status.NEW, staff=staff, now=T0, priority="high")
 
