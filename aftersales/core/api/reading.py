@@ -46,6 +46,7 @@ def _is_plain(field: drf_fields.Field) -> bool:
         not isinstance(field, special)
         and field.source != "*"
         and all(attr.isidentifier() for attr in field.source_attrs)
+        and not callable(field.default)  # DRF calls a callable default per row
     )
 
 
@@ -82,6 +83,12 @@ def _drf_reader(field: drf_fields.Field) -> Reader:
     return read
 
 
+def _field_reader(field: drf_fields.Field) -> Reader:
+    if isinstance(field, drf_fields.SerializerMethodField):
+        return getattr(field.parent, field.method_name)
+    return _drf_reader(field)
+
+
 class PlannedRepresentation:
     """Mixin for read-only serializers of list pages (put it before the DRF serializer class).
 
@@ -100,12 +107,6 @@ class PlannedRepresentation:
 
     def to_representation(self, instance):
         return {name: read(instance) for name, read in self._reading_plan()}
-
-
-def _field_reader(field: drf_fields.Field) -> Reader:
-    if isinstance(field, drf_fields.SerializerMethodField):
-        return getattr(field.parent, field.method_name)
-    return _drf_reader(field)
 
 
 def drf_representation(serializer: serializers.Serializer, instance) -> dict:
