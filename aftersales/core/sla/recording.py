@@ -57,6 +57,38 @@ def _insert_once(events: Sequence[DueEvent], now: datetime) -> list[tuple[int, i
         return list(cursor.fetchall())
 
 
+_CHECKED_FIELDS = ("next_check_at", "state", "breached_at")
+
+
+def save_checked(clocks: Sequence[SlaClock]) -> None:
+    """Write the fields ``record_due_events`` changes, for a whole batch in one statement.
+
+    On PostgreSQL an ``UPDATE … FROM (VALUES …)``: Django's ``bulk_update`` builds a CASE per clock
+    and field, which cost a third of a sweep's time per due clock. Elsewhere (SQLite under
+    ``make run``) ``bulk_update`` itself.
+    """
+    if not clocks:
+        return
+    if connection.vendor != "postgresql":
+        SlaClock.objects.bulk_update(clocks, _CHECKED_FIELDS)
+        return
+    meta = SlaClock._meta
+    quote = connection.ops.quote_name
+    columns = [quote(meta.get_field(name).column) for name in _CHECKED_FIELDS]
+    row = "(%s::bigint, %s::timestamptz, %s::varchar, %s::timestamptz)"
+    params: list = []
+    for clock in clocks:
+        params += [clock.pk, clock.next_check_at, clock.state, clock.breached_at]
+    assignments = ", ".join(f"{column} = v.{column}" for column in columns)
+    # Only quoted identifiers from the model's metadata are interpolated; values are parameters.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS c SET {assignments} "  # noqa: S608
+        f"FROM (VALUES {', '.join([row] * len(clocks))}) AS v(id, {', '.join(columns)}) WHERE c.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def record_due_events(
     clocks: Iterable[SlaClock], specs: dict[int, CalendarSpec], now: datetime, *, warnings: bool = True
 ) -> list[RecordedClockEvent]:

@@ -18,7 +18,7 @@ from django.db import transaction
 from .. import clock as wall_clock
 from ..calendars.services import calendar_specs
 from ..models import SlaClock
-from .recording import record_due_events
+from .recording import record_due_events, save_checked
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def _sweep_batch(now: datetime, batch_size: int, result: SweepResult) -> bool:
             return False
         specs = calendar_specs({clock.calendar_id for clock in clocks})
         recorded = record_due_events(clocks, specs, now)
-        SlaClock.objects.bulk_update(clocks, ["next_check_at", "state", "breached_at"], batch_size=batch_size)
+        save_checked(clocks)
     result.batches += 1
     result.clocks_checked += len(clocks)
     result.breaches += sum(event.is_breach for event in recorded)
