@@ -375,24 +375,18 @@ class ComplaintAdmin(CaseAdmin):
 
     def corrective_view(self, request, object_id):
         """Plan a corrective action (PDCA, 001 二.4) → ``services.corrective_action_add``."""
-        complaint = self.case_or_none(request, object_id)
-        if complaint is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not request.user.has_perm("complaints.add_correctiveaction"):
-            raise PermissionDenied
-        form = CorrectiveActionAddForm(request.POST or None)
-        back = self.change_url(complaint)
-        response = submit_to_service(
+        return self.case_form_view(
             request,
-            form,
-            lambda data: services.corrective_action_add(complaint=complaint, actor=request.user, **data),
-            refused=(ActionNotAllowed,),
-            on_refused=lambda: told(
-                self, request, gettext("Corrective actions follow an investigation."), messages.WARNING, back
+            object_id,
+            label=gettext("Plan a corrective action"),
+            form_class=CorrectiveActionAddForm,
+            allowed=lambda complaint, user: user.has_perm("complaints.add_correctiveaction"),
+            perform=lambda complaint, data: services.corrective_action_add(
+                complaint=complaint, actor=request.user, **data
             ),
-            on_done=lambda _action: told(self, request, gettext("Corrective action planned."), messages.SUCCESS, back),
+            not_now=gettext("Corrective actions follow an investigation."),
+            done=lambda _action: gettext("Corrective action planned."),
         )
-        return response or self.render_labelled_form(request, complaint, gettext("Plan a corrective action"), form)
 
     def add_view(self, request, form_url="", extra_context=None):
         """A complaint taken by staff goes through ``services.complaint_create`` (duplicate rule, promises)."""

@@ -391,62 +391,32 @@ class TicketAdmin(CaseAdmin):
         ]
 
     def part_view(self, request, object_id):
-        ticket = self.case_or_none(request, object_id)
-        if ticket is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not request.user.has_perm("tickets.add_partusage"):
-            raise PermissionDenied
-        form = PartForm(request.POST or None)
-        back = self.change_url(ticket)
-        response = submit_to_service(
+        return self.case_form_view(
             request,
-            form,
-            lambda data: services.part_record(ticket=ticket, actor=request.user, **data),
-            refused=(ActionNotAllowed,),
-            on_refused=lambda: told(
-                self,
-                request,
-                gettext("Parts are recorded while the ticket is being worked on."),
-                messages.WARNING,
-                back,
-            ),
-            on_done=lambda usage: told(
-                self, request, gettext("Part %(part)s recorded.") % {"part": usage}, messages.SUCCESS, back
-            ),
+            object_id,
+            label=gettext("Record a part"),
+            form_class=PartForm,
+            allowed=lambda ticket, user: user.has_perm("tickets.add_partusage"),
+            perform=lambda ticket, data: services.part_record(ticket=ticket, actor=request.user, **data),
+            not_now=gettext("Parts are recorded while the ticket is being worked on."),
+            done=lambda usage: gettext("Part %(part)s recorded.") % {"part": usage},
         )
-        return response or self.render_labelled_form(request, ticket, gettext("Record a part"), form)
 
     def work_view(self, request, object_id):
         """One visit's labour and travel → ``services.ticket_record_work``."""
-        ticket = self.case_or_none(request, object_id)
-        if ticket is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not services.may_record_work(ticket, request.user):
-            raise PermissionDenied
-        form = WorkForm(request.POST or None)
-        back = self.change_url(ticket)
-        response = submit_to_service(
+        return self.case_form_view(
             request,
-            form,
-            lambda data: services.ticket_record_work(ticket=ticket, by=request.user, **data),
-            refused=(ActionNotAllowed,),
-            on_refused=lambda: told(
-                self,
-                request,
-                gettext("Labour and travel are recorded while the ticket is in work."),
-                messages.WARNING,
-                back,
-            ),
-            on_done=lambda worked: told(
-                self,
-                request,
+            object_id,
+            label=gettext("Record labour and travel"),
+            form_class=WorkForm,
+            allowed=services.may_record_work,
+            perform=lambda ticket, data: services.ticket_record_work(ticket=ticket, by=request.user, **data),
+            not_now=gettext("Labour and travel are recorded while the ticket is in work."),
+            done=lambda worked: (
                 gettext("Recorded. The ticket now has %(hours)s h of labour and %(km)d km of travel.")
-                % {"hours": worked.labour_hours, "km": worked.travel_km},
-                messages.SUCCESS,
-                back,
+                % {"hours": worked.labour_hours, "km": worked.travel_km}
             ),
         )
-        return response or self.render_labelled_form(request, ticket, gettext("Record labour and travel"), form)
 
     def attach_view(self, request, object_id):
         """A photo or document → ``services.ticket_attach`` (checked by content, at most 10 per ticket)."""

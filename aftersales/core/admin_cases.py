@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core import clock
-from aftersales.core.admin_forms import NoteForm, apply_service_error
+from aftersales.core.admin_forms import NoteForm, apply_service_error, submit_to_service, told
 from aftersales.core.calendars.services import calendar_specs
 from aftersales.core.phones import normalize_phone
 from aftersales.core.privacy import can_see_contact, mask_phone
@@ -365,6 +365,30 @@ class CaseAdmin(admin.ModelAdmin):
         return self.render_case_form(
             request, case, {"title": f"{case.number}: {label}", "action_label": label, "form": form}
         )
+
+    def case_form_view(self, request, object_id, *, label, form_class, allowed, perform, not_now, done):
+        """A page on one case whose form calls one service (record a part, plan a corrective action…).
+
+        ``allowed(case, user)`` or 403; ``perform(case, cleaned_data)`` runs the service; a refusal in
+        ``action_conflicts`` goes back to the case with the warning ``not_now``, success with
+        ``done(result)``.
+        """
+        case = self.case_or_none(request, object_id)
+        if case is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not allowed(case, request.user):
+            raise PermissionDenied
+        form = form_class(request.POST or None)
+        back = self.change_url(case)
+        response = submit_to_service(
+            request,
+            form,
+            lambda data: perform(case, data),
+            refused=self.action_conflicts,
+            on_refused=lambda: told(self, request, not_now, messages.WARNING, back),
+            on_done=lambda result: told(self, request, done(result), messages.SUCCESS, back),
+        )
+        return response or self.render_labelled_form(request, case, label, form)
 
     def action_view(self, request, object_id, action):
         """The intermediate form of one action: its fields, then the app's transition service."""
