@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 TEST_ENV := DJANGO_SETTINGS_MODULE=aftersales.settings.test
+# pytest-xdist workers for `make test` (each gets its own test database, test_<name>_gw<N>).
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint check-migrations services browser-deps bench chaos clean messages
 
@@ -29,7 +31,7 @@ run: $(VENV)/.run-installed
 
 ## make test: the whole suite on real PostgreSQL and Redis (started here if installed but stopped).
 test: $(VENV)/.dev-installed services browser-deps check-migrations
-	$(TEST_ENV) $(BIN)/pytest
+	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS)
 
 ## make lint: ruff, and the OpenAPI schema must generate without a warning and validate.
 lint: $(VENV)/.dev-installed

@@ -70,11 +70,13 @@ def ensure_postgres() -> None:
         if cursor.fetchone() is None:
             print(f"creating database {name}")
             cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        # pytest-django drops and recreates test_<name>; a worker left over from an interrupted run
-        # would hold a connection and make that fail, so end such sessions first.
+        # pytest-django drops and recreates test_<name> (test_<name>_gw0, _gw1 … with parallel workers);
+        # a process left over from an interrupted run would hold a connection and make that fail, so end
+        # such sessions first.
         cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [f"test_{name}"],
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE (datname = %s OR datname LIKE %s) AND pid <> pg_backend_pid()",
+            [f"test_{name}", f"test_{name}\\_gw%"],
         )
     connection.close()
 
