@@ -999,6 +999,15 @@ def test_malformed_bodies_are_4xx_json_never_5xx(api_as, unit, path, body, conte
     assert_error(response, response.status_code)
 
 
+@pytest.mark.parametrize("body", ["[]", "null", "false", "0", '"AAA"'])
+def test_recording_a_decision_with_a_json_body_that_is_not_an_object_is_a_400(api_as, unit, body):
+    # Issue #18 item 7: the view read the body with ``.items()`` and answered these with a 500.
+    response = api_as("supervisor").generic("POST", f"{API}/units/{SERIAL}/decision/", body, "application/json")
+
+    assert_error(response, 400, "parse_error")
+    assert not EntitlementDecision.objects.exists()
+
+
 # --- list query counts ----------------------------------------------------------------------
 
 
