@@ -468,14 +468,18 @@ class QuoteLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Quote)
 class QuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Quotes are made by ``services.quote_create`` (API); the admin records the customer's answer."""
+    """Quotes are made on a ticket (or by ``services.quote_create`` over the API) and answered on it.
+
+    The page shows a quote to whoever may see its ticket (``selectors.quotes_visible_to``). It records
+    no answer: the customer's goes through the ticket (tracking link, or the ticket's action for a
+    phone answer), which moves the ticket and its quote together.
+    """
 
     list_display = ["id", "unit", "status", "total", "created_at", "created_by", "responded_at", "recorded_by"]
     list_filter = ["status"]
     list_select_related = ["unit", "created_by", "recorded_by"]
     search_fields = ["unit__serial"]
     inlines = [QuoteLineInline]
-    actions = ["record_acceptance", "record_decline"]
     fields = [
         "unit",
         "decision",
@@ -505,44 +509,8 @@ class QuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "response_note",
     ]
 
-    def has_respond_permission(self, request):
-        return request.user.has_perm("warranty.change_quote")
-
-    def _respond(self, request, queryset, *, accepted: bool) -> None:
-        recorded = skipped = 0
-        for quote in queryset:
-            try:
-                services.quote_respond(quote=quote, accepted=accepted, actor=request.user)
-            except services.AlreadyAnswered:
-                skipped += 1
-            else:
-                recorded += 1
-        if recorded:
-            self.message_user(
-                request,
-                ngettext("Answer recorded for %(count)d quote.", "Answer recorded for %(count)d quotes.", recorded)
-                % {"count": recorded},
-                messages.SUCCESS,
-            )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d quote was already answered and was left as it was.",
-                    "%(count)d quotes were already answered and were left as they were.",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
-
-    @admin.action(description=_("Record the customer's acceptance"), permissions=["respond"])
-    def record_acceptance(self, request, queryset):
-        self._respond(request, queryset, accepted=True)
-
-    @admin.action(description=_("Record the customer's refusal"), permissions=["respond"])
-    def record_decline(self, request, queryset):
-        self._respond(request, queryset, accepted=False)
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=selectors.quotes_visible_to(request.user).values("pk"))
 
 
 @admin.register(SpecialReplacement)

@@ -289,6 +289,8 @@ class Quote(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("quote")
         verbose_name_plural = _("quotes")
+        # Without it staff see the quotes of the tickets assigned to them (selectors.quotes_visible_to).
+        permissions = [("view_all_quotes", _("Can see the quotes of every ticket"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(total=F("labour_amount") + F("travel_amount") + F("parts_amount")),

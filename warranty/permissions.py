@@ -11,7 +11,11 @@ _CATALOGUE_READ = {
 }
 _UNITS_READ = {"warranty.view_registeredunit", "warranty.view_extendedwarranty"}
 _DECIDE = {"warranty.view_entitlementdecision", "warranty.add_entitlementdecision"}
-_QUOTES = {"warranty.view_quote", "warranty.add_quote", "warranty.change_quote", "warranty.view_quoteline"}
+# The customer answers a quote on the ticket (its tracking link, or the ticket's action for a phone
+# answer), never through the warranty app: there is no "change" of a quote to grant.
+_QUOTES = {"warranty.view_quote", "warranty.add_quote", "warranty.view_quoteline"}
+# Who sees every ticket sees every quote; a technician only those of the tickets assigned to them.
+_ALL_QUOTES = {"warranty.view_all_quotes"}
 _REQUEST_REPLACEMENT = {"warranty.view_specialreplacement", "warranty.add_specialreplacement"}
 # Bulk import of sold units (warranty/imports.py); importing also needs add_registeredunit.
 _IMPORT_UNITS = {"warranty.view_unitimport", "warranty.add_unitimport"}
@@ -23,6 +27,7 @@ ROLE_PERMISSIONS = {
     | _IMPORT_UNITS
     | _DECIDE
     | _QUOTES
+    | _ALL_QUOTES
     | _REQUEST_REPLACEMENT,
     TECHNICIAN: _CATALOGUE_READ | _UNITS_READ | _DECIDE | _QUOTES | _REQUEST_REPLACEMENT,
     SUPERVISOR: _CATALOGUE_READ
@@ -33,8 +38,9 @@ ROLE_PERMISSIONS = {
     | {"warranty.add_extendedwarranty", "warranty.change_extendedwarranty"}
     | _DECIDE
     | _QUOTES
+    | _ALL_QUOTES
     | _REQUEST_REPLACEMENT
     | {"warranty.change_specialreplacement", "warranty.approve_specialreplacement"},
-    MANAGER: _CATALOGUE_READ | _UNITS_READ | {"warranty.view_entitlementdecision", "warranty.view_quote"},
+    MANAGER: _CATALOGUE_READ | _UNITS_READ | {"warranty.view_entitlementdecision", "warranty.view_quote"} | _ALL_QUOTES,
     COORDINATOR: _CATALOGUE_READ | _UNITS_READ,
 }

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from aftersales.core.phones import normalize_phone
 
-from .models import RegisteredUnit, UnitImport, WarrantyPolicy
+from .models import Quote, RegisteredUnit, UnitImport, WarrantyPolicy
 from .periods import last_covered_day
 
 
@@ -82,3 +82,20 @@ def unit_imports_visible_to(user) -> QuerySet[UnitImport]:
     """The imports this user uploaded, or every import with ``view_all_unitimports`` (supervisors)."""
     imports = UnitImport.objects.select_related("created_by")
     return imports if user.has_perm("warranty.view_all_unitimports") else imports.filter(created_by=user)
+
+
+def quotes_visible_to(user) -> QuerySet[Quote]:
+    """Who may see a quote follows who may see the ticket that uses it (least privilege).
+
+    Roles that see every ticket (the service desk, supervisors, managers) hold
+    ``warranty.view_all_quotes`` and see every quote; someone who works only the tickets assigned to
+    them — a technician — sees the quotes of those tickets and nothing else (not a colleague's, not
+    one waiting for a customer's answer, not one made outside a ticket). The tickets app sits above
+    this one, so the rule follows the ticket's foreign key by its query name, without importing it.
+    """
+    quotes = Quote.objects.all()
+    if not (user and user.is_active and user.has_perm("warranty.view_quote")):
+        return quotes.none()
+    if user.is_superuser or user.has_perm("warranty.view_all_quotes"):
+        return quotes
+    return quotes.filter(pk__in=Quote.objects.filter(tickets__assignee=user).values("pk"))

@@ -296,7 +296,12 @@ class AlreadyAnswered(Exception):
 
 @transaction.atomic
 def quote_respond(*, quote: Quote, accepted: bool, note: str = "", actor=None, now: datetime | None = None) -> Quote:
-    """Record the customer's answer (who recorded it and when); work may continue only after acceptance."""
+    """Record the customer's answer (who recorded it and when); work may continue only after acceptance.
+
+    Called only by the case that uses the quote, inside its own transition (the ticket's
+    ``approve_quote`` / ``decline_quote``), so the quote and the ticket move together. The warranty
+    app offers staff no way to answer a quote on its own: that left tickets stuck (issue #18 item 3).
+    """
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status != QuoteStatus.PENDING:
         raise AlreadyAnswered(f"the quote is already {quote.status}")

@@ -389,11 +389,6 @@ class QuoteCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class QuoteRespondSerializer(serializers.Serializer):
-    accepted = serializers.BooleanField(required=True)
-    note = serializers.CharField(max_length=MAX_NOTE, required=False, allow_blank=True, default="")
-
-
 # --- special replacements -------------------------------------------------------------------
 
 

@@ -47,7 +47,6 @@ from .serializers import (
     ProductModelSerializer,
     ProofUploadSerializer,
     QuoteCreateSerializer,
-    QuoteRespondSerializer,
     QuoteSerializer,
     SpecialReplacementCreateSerializer,
     SpecialReplacementDecideSerializer,
@@ -387,23 +386,25 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(create=extend_schema(request=QuoteCreateSerializer, responses={201: QuoteSerializer}))
-class QuoteViewSet(
-    ActionPermissionsMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Quotes for chargeable work; the customer's answer is recorded before work continues."""
+class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Quotes for chargeable work, as seen by whoever may see the ticket that uses them.
+
+    There is no answering here: the customer accepts or declines on the ticket (its tracking link's
+    ``approve_quote`` / ``decline_quote``, or the ticket's own action when staff record an answer
+    given by phone), so the quote never moves without its ticket (issue #18 item 3).
+    """
 
     serializer_class = QuoteSerializer
+    permission_classes = [ModelPermissions]
     lookup_value_regex = ID_PATTERN
-    action_permissions = {"respond": ("warranty.view_quote", "warranty.change_quote")}
-    queryset = (
-        Quote.objects.select_related("unit", "created_by", "recorded_by")
-        .prefetch_related("lines")
-        .order_by("-created_at", "-id")
-    )
+
+    def get_queryset(self):
+        return (
+            selectors.quotes_visible_to(self.request.user)
+            .select_related("unit", "created_by", "recorded_by")
+            .prefetch_related("lines")
+            .order_by("-created_at", "-id")
+        )
 
     def create(self, request, *args, **kwargs):
         serializer = QuoteCreateSerializer(data=request.data)
@@ -415,24 +416,9 @@ class QuoteViewSet(
             labour_hours=data["labour_hours"],
             actor=request.user,
         )
-        return Response(QuoteSerializer(self.get_queryset().get(pk=quote.pk)).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=QuoteRespondSerializer, responses={200: QuoteSerializer})
-    @action(detail=True, methods=["post"])
-    def respond(self, request, pk=None):
-        quote = self.get_object()
-        answer = QuoteRespondSerializer(data=request.data)
-        answer.is_valid(raise_exception=True)
-        try:
-            services.quote_respond(
-                quote=quote,
-                accepted=answer.validated_data["accepted"],
-                note=answer.validated_data["note"],
-                actor=request.user,
-            )
-        except services.AlreadyAnswered as error:
-            raise Conflict(_("The quote has already been answered.")) from error
-        return Response(QuoteSerializer(self.get_queryset().get(pk=quote.pk)).data)
+        # The quote as made: someone who sees only their own tickets' quotes may not find it later.
+        body = QuoteSerializer(Quote.objects.select_related("unit").prefetch_related("lines").get(pk=quote.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -1,7 +1,7 @@
 """The warranty admin: pages render for a supervisor and a superuser at a query count that does not
 grow with rows, the warranty-status and expiry filters agree with the decision, the unit page explains
-today's entitlement, policies and units are written through the services, and quotes and special
-replacements are answered by admin actions."""
+today's entitlement, policies and units are written through the services, and special replacements
+are decided by admin actions. (Quotes are answered on their ticket: warranty/tests/test_access.py.)"""
 
 import types
 from datetime import date, datetime
@@ -20,7 +20,7 @@ from aftersales.core.services import customer_create
 from conftest import SHANGHAI
 from warranty import admin as warranty_admin
 from warranty.admin_selectors import first_purchase_covering
-from warranty.choices import ApprovalStatus, QuoteStatus
+from warranty.choices import ApprovalStatus
 from warranty.models import ExtendedWarranty, RegisteredUnit, WarrantyPolicy
 from warranty.periods import last_covered_day
 from warranty.selectors import units_expiring
@@ -28,7 +28,6 @@ from warranty.services import (
     PartLine,
     extended_warranty_add,
     quote_create,
-    quote_respond,
     special_replacement_request,
     warranty_decide,
     warranty_decision_record,
@@ -524,45 +523,6 @@ def _act(client, changelist: str, action: str, *objects):
     return client.post(
         url(changelist), {"action": action, ACTION_CHECKBOX_NAME: [obj.pk for obj in objects], "index": 0}, follow=True
     )
-
-
-@pytest.fixture
-def quotes(states):
-    decision = warranty_decision_record(decision=warranty_decide(unit=states["expired"], on_date=TODAY))
-    return [quote_create(decision=decision, parts=[], labour_hours=Decimal(1)) for _ in range(2)]
-
-
-def test_agent_records_a_customers_acceptance_and_refusal(staff_client, quotes):
-    client = staff_client("agent")
-
-    _act(client, "quote_changelist", "record_acceptance", quotes[0])
-    _act(client, "quote_changelist", "record_decline", quotes[1])
-
-    for quote in quotes:
-        quote.refresh_from_db()
-        assert quote.recorded_by is not None and quote.responded_at is not None
-    assert [quote.status for quote in quotes] == [QuoteStatus.ACCEPTED, QuoteStatus.DECLINED]
-
-
-def test_an_answered_quote_is_left_as_it_was(staff_client, quotes):
-    quote_respond(quote=quotes[0], accepted=False)
-
-    response = _act(staff_client("agent"), "quote_changelist", "record_acceptance", *quotes)
-
-    statuses = {quote.pk: quote.status for quote in type(quotes[0]).objects.all()}
-    assert statuses == {quotes[0].pk: QuoteStatus.DECLINED, quotes[1].pk: QuoteStatus.ACCEPTED}
-    assert [message.level_tag for message in response.context["messages"]] == ["success", "warning"]
-
-
-def test_manager_is_not_offered_the_quote_actions(staff_client, quotes):
-    client = staff_client("manager")
-
-    response = client.get(url("quote_changelist"))
-    _act(client, "quote_changelist", "record_acceptance", quotes[0])
-
-    assert "record_acceptance" not in response.content.decode()
-    quotes[0].refresh_from_db()
-    assert quotes[0].status == QuoteStatus.PENDING
 
 
 @pytest.fixture

@@ -229,20 +229,16 @@ def test_recording_a_decision_needs_the_add_permission(api_as, unit, role):
 
 
 @pytest.mark.parametrize("role", ROLES_AND_NONE)
-def test_quotes_are_made_and_answered_by_agents_technicians_and_supervisors(api_as, chargeable_decision, role):
+def test_quotes_are_made_by_agents_technicians_and_supervisors(api_as, chargeable_decision, role):
     client = api_as(role)
 
     created = client.post(f"{API}/quotes/", {"decision": chargeable_decision.pk, "labour_hours": "1"}, format="json")
-    existing = quote_create(decision=chargeable_decision, parts=[], labour_hours=Decimal("1"))
-    answered = client.post(f"{API}/quotes/{existing.pk}/respond/", {"accepted": True}, format="json")
     listed = client.get(f"{API}/quotes/")
 
     if role in {"agent", "technician", "supervisor"}:
         assert created.status_code == 201, created.content
-        assert answered.status_code == 200, answered.content
     else:
         assert_error(created, 403)
-        assert_error(answered, 403)
     assert listed.status_code == expect(role, {"agent", "technician", "supervisor", "manager"})
 
 
@@ -857,32 +853,9 @@ def test_invalid_quotes_are_400(api_as, chargeable_decision, changes):
     assert not Quote.objects.exists()
 
 
-def test_customer_answer_is_recorded_once_then_409(api_as, quote):
-    client = api_as("agent")
-
-    accepted = client.post(f"{API}/quotes/{quote.pk}/respond/", {"accepted": True, "note": "By phone"}, format="json")
-    again = client.post(f"{API}/quotes/{quote.pk}/respond/", {"accepted": False}, format="json")
-
-    assert accepted.status_code == 200, accepted.content
-    assert (accepted.json()["status"], accepted.json()["response_note"]) == ("accepted", "By phone")
-    assert accepted.json()["recorded_by"]
-    assert_error(again, 409, "conflict")
-    quote.refresh_from_db()
-    assert quote.status == QuoteStatus.ACCEPTED
-
-
-@pytest.mark.parametrize(
-    "payload", [{}, {"accepted": "perhaps"}, {"accepted": None}, {"accepted": True, "note": "n" * 5000}]
-)
-def test_invalid_quote_answers_are_400(api_as, quote, payload):
-    assert_error(api_as("agent").post(f"{API}/quotes/{quote.pk}/respond/", payload, format="json"), 400)
-    quote.refresh_from_db()
-    assert quote.status == QuoteStatus.PENDING
-
-
 @pytest.mark.parametrize("quote_id", ["999999", "abc", "9" * 30])
-def test_answering_an_unknown_quote_is_404(api_as, quote, quote_id):
-    assert_error(api_as("agent").post(f"{API}/quotes/{quote_id}/respond/", {"accepted": True}, format="json"), 404)
+def test_an_unknown_quote_is_404(api_as, quote, quote_id):
+    assert_error(api_as("agent").get(f"{API}/quotes/{quote_id}/"), 404)
 
 
 # --- special replacements -------------------------------------------------------------------
@@ -1082,11 +1055,12 @@ def test_openapi_schema_describes_the_warranty_api(client):
         "/api/v1/warranty/units/{serial}/decision/",
         "/api/v1/warranty/units/{serial}/proof/",
         "/api/v1/warranty/quotes/",
-        "/api/v1/warranty/quotes/{id}/respond/",
         "/api/v1/warranty/replacements/",
         "/api/v1/warranty/replacements/{id}/decide/",
         "/api/v1/public/warranty/{serial}/",
     } <= set(schema["paths"])
+    # The customer answers a quote on its ticket; staff have no warranty endpoint for it.
+    assert not any(path.startswith("/api/v1/warranty/quotes/") and "respond" in path for path in schema["paths"])
 
 
 def test_a_unit_bought_at_the_end_of_the_calendar_is_listed_and_decided_without_a_500(api_as, air_conditioner):
