@@ -14,8 +14,9 @@ from datetime import date, timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
@@ -23,8 +24,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from aftersales.core.admin import ReadOnlyAdminMixin
-from aftersales.core.phones import normalize_phone
-from aftersales.core.privacy import can_see_contact, mask_phone
 
 from . import admin_selectors, selectors, services
 from .choices import Charge, FaultCause
@@ -218,6 +217,15 @@ class ExtendedWarrantyInline(admin.TabularInline):
         return False
 
 
+class UnitChangeList(ChangeList):
+    """The unit list's rows, each with its owner as the viewing user may see them."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        for unit in self.result_list:
+            unit.owner_shown = selectors.unit_owner(unit, request.user)
+
+
 @admin.register(RegisteredUnit)
 class RegisteredUnitAdmin(admin.ModelAdmin):
     form = UnitAdminForm
@@ -233,7 +241,7 @@ class RegisteredUnitAdmin(admin.ModelAdmin):
         "sales_channel",
     ]
     list_filter = ["product_model", WarrantyStatusFilter, ExpiryMonthFilter, "sales_channel"]
-    list_select_related = ["product_model", "customer"]
+    list_select_related = ["product_model", "customer__region"]
     search_fields = ["serial"]
     search_help_text = _("The start of a serial number, or (if you may see contact details) a phone number.")
     raw_id_fields = ["customer"]
@@ -243,36 +251,42 @@ class RegisteredUnitAdmin(admin.ModelAdmin):
     fixed_fields = ["serial", "product_model", "purchase_date", "created_at"]
 
     # - list -
+    # The owner is shown, masked and searched by the API's rule (selectors.unit_owner,
+    # selectors.unit_search_condition): hidden where the user may not see the customer.
 
     def get_queryset(self, request):
         today = timezone.localdate()
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(
-                Prefetch("product_model__policies", queryset=WarrantyPolicy.objects.order_by("effective_from")),
-                Prefetch(
-                    "extended_warranties",
-                    queryset=ExtendedWarranty.objects.filter(starts_on__lte=today, ends_on__gte=today),
-                    to_attr="contracts_in_force",
-                ),
-            )
+        units = selectors.with_owner_visibility(super().get_queryset(request), request.user)
+        return units.prefetch_related(
+            Prefetch("product_model__policies", queryset=WarrantyPolicy.objects.order_by("effective_from")),
+            Prefetch(
+                "extended_warranties",
+                queryset=ExtendedWarranty.objects.filter(starts_on__lte=today, ends_on__gte=today),
+                to_attr="contracts_in_force",
+            ),
         )
 
-    def get_search_fields(self, request):
-        return ["serial", "customer__phone"] if can_see_contact(request.user) else ["serial"]
+    def get_changelist(self, request, **kwargs):
+        return UnitChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        unit = super().get_object(request, object_id, from_field)
+        if unit is not None:
+            unit.owner_shown = selectors.unit_owner(unit, request.user)
+        return unit
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The page filters by no owner; a hand-made ?customer=… would list the units of a customer the
+        # user may not see.
+        if lookup.split("__", 1)[0] == "customer":
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.replace("\x00", "").strip()[:100]
         if not term:
             return queryset, False
-        condition = Q(serial__istartswith=term)
-        phone = normalize_phone(term)
-        # Phone search only for roles that may see numbers: matching partial numbers against hidden
-        # digits would reveal them (004 §4.3), as in the customer admin.
-        if can_see_contact(request.user) and len(phone) >= 4 and phone.lstrip("+").isdigit():
-            condition |= Q(customer__phone__contains=phone)
-        return queryset.filter(condition), False
+        return queryset.filter(selectors.unit_search_condition(term, request.user)), False
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
@@ -281,22 +295,20 @@ class RegisteredUnitAdmin(admin.ModelAdmin):
                 extra_context["import_url"] = reverse(f"{self.admin_site.name}:warranty_unit_import")
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description=_("customer"), ordering="customer__name")
+    @admin.display(description=_("customer"))
     def customer_name(self, unit):
-        return unit.customer.name if unit.customer else "-"
+        owner = getattr(unit, "owner_shown", None)
+        return owner["name"] if owner else "-"
 
     @admin.display(description=_("phone"))
     def customer_phone(self, unit):
-        return unit.customer.phone if unit.customer else "-"
+        owner = getattr(unit, "owner_shown", None)
+        return owner["phone"] if owner else "-"
 
-    @admin.display(description=_("phone"))
-    def masked_customer_phone(self, unit):
-        return mask_phone(unit.customer.phone) if unit.customer else "-"
-
-    def get_list_display(self, request):
-        if can_see_contact(request.user):
-            return self.list_display
-        return [{"customer_phone": "masked_customer_phone"}.get(name, name) for name in self.list_display]
+    @admin.display(description=_("customer"))
+    def owner(self, unit):
+        owner = getattr(unit, "owner_shown", None)
+        return f"{owner['name']} {owner['phone']}" if owner else "-"
 
     def _policy(self, unit):
         return admin_selectors.policy_from_prefetched(unit.product_model.policies.all(), unit.purchase_date)
@@ -316,7 +328,12 @@ class RegisteredUnitAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return [*self.add_fields, "proof_of_purchase"]
-        return [*self.fixed_fields[:3], "customer", "sales_channel", "install_date", "proof_of_purchase", "created_at"]
+        # Who may change the unit and see its owner edits the owner; anyone else reads it as allowed.
+        may_edit_owner = self.has_change_permission(request, obj) and (
+            obj.customer_id is None or getattr(obj, "owner_shown", None) is not None
+        )
+        owner = "customer" if may_edit_owner else "owner"
+        return [*self.fixed_fields[:3], owner, "sales_channel", "install_date", "proof_of_purchase", "created_at"]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [(None, {"fields": self.get_fields(request, obj)})]
@@ -325,7 +342,7 @@ class RegisteredUnitAdmin(admin.ModelAdmin):
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.fixed_fields, "entitlement_today"] if obj is not None else []
+        return [*self.fixed_fields, "owner", "entitlement_today"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -11,7 +11,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aftersales.core.models import Customer
-from aftersales.core.privacy import can_see_contact, mask_phone
 
 from ..admin_selectors import base_warranty_until, policy_from_prefetched
 from ..choices import Charge, FaultCause, SalesChannel
@@ -28,7 +27,7 @@ from ..models import (
     SpecialReplacement,
     WarrantyPolicy,
 )
-from ..selectors import unit_by_serial
+from ..selectors import unit_by_serial, unit_owner
 from ..validators import validate_proof_of_purchase
 
 # The largest amount a money column (12 digits, 2 decimals) holds.
@@ -182,18 +181,12 @@ class PolicyCreateSerializer(serializers.Serializer):
 # --- units ----------------------------------------------------------------------------------
 
 
-class UnitCustomerSerializer(serializers.ModelSerializer):
-    """Who owns the unit, with the phone masked for roles that may not see contact details (004 §4.3)."""
+class UnitOwnerSerializer(serializers.Serializer):
+    """Who owns the unit, as ``selectors.unit_owner`` shows them to the user (documentation only)."""
 
-    class Meta:
-        model = Customer
-        fields = ["id", "name", "phone"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if not self.context.get("can_see_contact"):
-            data["phone"] = mask_phone(data["phone"])
-        return data
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    phone = serializers.CharField(help_text="masked unless the user may see contact details")
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -221,16 +214,11 @@ class UnitSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _contact_context(self) -> dict:
-        if "can_see_contact" not in self.context:
-            request = self.context.get("request")
-            self.context["can_see_contact"] = can_see_contact(request.user if request else None)
-        return self.context
-
+    @extend_schema_field(UnitOwnerSerializer(allow_null=True))
     def get_customer(self, unit) -> dict | None:
-        if unit.customer is None:
-            return None
-        return UnitCustomerSerializer(unit.customer, context=self._contact_context()).data
+        # None also when the user may not see who the owner is (issue #18 item 4).
+        request = self.context.get("request")
+        return unit_owner(unit, request.user if request else None)
 
     def get_has_proof_of_purchase(self, unit) -> bool:
         return bool(unit.proof_of_purchase)

@@ -25,7 +25,6 @@ from rest_framework.response import Response
 
 from aftersales.core.api.errors import Conflict
 from aftersales.core.api.permissions import ModelPermissions
-from aftersales.core.privacy import can_see_contact
 
 from .. import selectors, services
 from ..choices import ProductKind
@@ -201,7 +200,7 @@ class IntegerFilter(filters.NumberFilter):
 class UnitFilter(filters.FilterSet):
     model = filters.CharFilter(field_name="product_model__code", max_length=50)
     category = filters.CharFilter(field_name="product_model__category__code", max_length=50)
-    customer = IntegerFilter(field_name="customer_id", min_value=1, max_value=2**63 - 1)
+    customer = IntegerFilter(method="filter_customer", min_value=1, max_value=2**63 - 1)
     purchase_date_from = filters.DateFilter(field_name="purchase_date", lookup_expr="gte")
     purchase_date_to = filters.DateFilter(field_name="purchase_date", lookup_expr="lte")
     expiring_within_days = IntegerFilter(
@@ -212,6 +211,10 @@ class UnitFilter(filters.FilterSet):
         model = RegisteredUnit
         fields = ["model", "category", "customer"]
 
+    def filter_customer(self, queryset, name, value):
+        # Only an owner the user may see: otherwise the filter would say which units a hidden customer owns.
+        return selectors.customer_units_visible(queryset, customer_id=int(value), user=self.request.user)
+
     def filter_expiring(self, queryset, name, value):
         expiring = selectors.units_expiring(today=timezone.localdate(), days=int(value))
         return queryset.filter(pk__in=expiring.values("pk"))
@@ -219,7 +222,14 @@ class UnitFilter(filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("search", str, description="serial (prefix) or the customer's phone number")]
+        parameters=[
+            OpenApiParameter(
+                "search",
+                str,
+                description="serial (or its start); for roles that see phone numbers also 4 or more digits of"
+                " the phone of an owner they may see",
+            )
+        ]
     ),
     create=extend_schema(request=UnitCreateSerializer, responses={201: UnitSerializer}),
 )
@@ -242,21 +252,12 @@ class UnitViewSet(
     }
 
     def get_queryset(self):
-        search = _reject_nul(self.request.query_params.get("search", "").strip()[:100], "search")
-        if search and not can_see_contact(self.request.user):
-            # Matching by phone would let a role that sees masked numbers confirm guesses of the
-            # hidden digits (004 §4.3): serials only.
-            units = selectors.unit_list().filter(serial__istartswith=search)
-        else:
-            units = selectors.unit_list(search=search)
-        return units.prefetch_related(
+        search = ""
+        if self.action == "list":
+            search = _reject_nul(self.request.query_params.get("search", "").strip()[:100], "search")
+        return selectors.unit_list(user=self.request.user, search=search).prefetch_related(
             Prefetch("product_model__policies", queryset=WarrantyPolicy.objects.order_by("effective_from"))
         )
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["can_see_contact"] = can_see_contact(self.request.user)
-        return context
 
     def get_object(self):
         serial = self.kwargs[self.lookup_field]

@@ -149,3 +149,108 @@ def test_the_quote_admin_records_no_answer_for_the_customer(client, staff, quote
     assert response.status_code == 200
     quotes["waiting"].refresh_from_db()
     assert quotes["waiting"].status == QuoteStatus.PENDING
+
+
+# --- unit owners ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def owners(staff, make_user):
+    """A unit of the technician's own ticket's customer, one of a colleague's ticket's, one of nobody's ticket."""
+    colleague = factories.technician(make_user)
+    own_customer = factories.customer(name="王芳", phone="13900000011")
+    stranger = factories.customer(name="李雷", phone="13900000022")
+    other = factories.customer(name="韩梅", phone="13900000033")
+    units = {
+        "own": factories.unit(serial="OWN-1", owner=own_customer),
+        "colleague": factories.unit(serial="THEIRS-1", owner=other),
+        "stranger": factories.unit(serial="STRANGER-1", owner=stranger),
+    }
+    for unit, technician in ((units["own"], staff["technician"]), (units["colleague"], colleague)):
+        ticket = ticket_create(
+            customer=unit.customer, ticket_type="repair", description="漏水", unit=unit, actor=staff["agent"], now=NOW
+        ).ticket
+        factories_path = [("acknowledge", {}), ("diagnose", {}), ("dispatch", {"technician": technician.username})]
+        for action, data in factories_path:
+            actor = staff["supervisor"] if action == "dispatch" else staff["agent"]
+            ticket = ticket_transition(ticket=ticket, action=action, actor=actor, data=data, now=NOW)
+    return units
+
+
+HIDDEN_OWNERS = ("colleague", "stranger")
+
+
+def test_a_technician_sees_the_owner_only_of_units_whose_customer_they_may_see(staff, owners):
+    client = client_for(staff["technician"])
+
+    own = client.get(f"{API}/units/OWN-1/").json()
+    assert own["customer"] == {"id": owners["own"].customer_id, "name": "王芳", "phone": "13900000011"}
+    rows = {row["serial"]: row for row in client.get(f"{API}/units/").json()["results"]}
+    assert rows["OWN-1"]["customer"] == own["customer"]
+    for name in HIDDEN_OWNERS:
+        unit = owners[name]
+        detail = client.get(f"{API}/units/{unit.serial}/")
+        assert detail.status_code == 200  # the unit and its warranty are not secret, its owner is
+        assert detail.json()["customer"] is None and rows[unit.serial]["customer"] is None
+        for secret in (unit.customer.name, unit.customer.phone, unit.customer.phone[-4:]):
+            assert secret not in detail.content.decode()
+
+
+def test_a_technician_finds_units_by_phone_or_customer_only_among_the_customers_they_may_see(staff, owners):
+    client = client_for(staff["technician"])
+
+    def found(**params) -> list[str]:
+        response = client.get(f"{API}/units/", params)
+        assert response.status_code == 200, response.content
+        return [row["serial"] for row in response.json()["results"]]
+
+    assert found(search="13900000011") == ["OWN-1"]
+    assert found(customer=owners["own"].customer_id) == ["OWN-1"]
+    for name in HIDDEN_OWNERS:
+        customer = owners[name].customer
+        assert found(search=customer.phone) == []
+        assert found(search=customer.phone[-6:]) == []
+        assert found(customer=customer.pk) == []
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+def test_the_service_desk_sees_and_finds_every_owner(staff, owners, role):
+    client = client_for(staff[role])
+
+    for unit in owners.values():
+        body = client.get(f"{API}/units/{unit.serial}/").json()
+        assert body["customer"]["phone"] == unit.customer.phone
+        by_phone = client.get(f"{API}/units/", {"search": unit.customer.phone}).json()["results"]
+        assert [row["serial"] for row in by_phone] == [unit.serial]
+
+
+@pytest.mark.parametrize("role", ["manager", "coordinator"])
+def test_roles_that_see_masked_phones_see_every_owner_masked_and_cannot_search_by_phone(staff, owners, role):
+    client = client_for(staff[role])
+
+    for unit in owners.values():
+        body = client.get(f"{API}/units/{unit.serial}/").json()
+        assert body["customer"]["name"] == unit.customer.name
+        assert body["customer"]["phone"] == unit.customer.phone[:3] + "****" + unit.customer.phone[-4:]
+        assert client.get(f"{API}/units/", {"search": unit.customer.phone}).json()["results"] == []
+        assert client.get(f"{API}/units/", {"search": unit.customer.phone[-4:]}).json()["results"] == []
+
+
+def test_the_unit_admin_shows_and_finds_owners_by_the_same_rule(client, staff, owners):
+    client.force_login(staff["technician"])
+
+    page = client.get(admin_url("registeredunit_changelist")).content.decode()
+    assert "王芳" in page and "13900000011" in page
+    for name in HIDDEN_OWNERS:
+        customer = owners[name].customer
+        assert customer.name not in page and customer.phone not in page
+        found = client.get(admin_url("registeredunit_changelist"), {"q": customer.phone}).context["cl"].result_list
+        assert list(found) == []
+        detail = client.get(admin_url("registeredunit_change", owners[name].pk))
+        assert detail.status_code == 200
+        assert customer.name not in detail.content.decode() and customer.phone not in detail.content.decode()
+        # A hand-made filter on the owner would list a hidden customer's units: refused.
+        assert client.get(admin_url("registeredunit_changelist"), {"customer": customer.pk}).status_code == 400
+    found = client.get(admin_url("registeredunit_changelist"), {"q": "13900000011"}).context["cl"].result_list
+    assert [unit.serial for unit in found] == ["OWN-1"]
+    assert "王芳" in client.get(admin_url("registeredunit_change", owners["own"].pk)).content.decode()
