@@ -20,12 +20,14 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from aftersales.core.admin import ReadOnlyAdminMixin
 
 from . import admin_selectors, selectors, services
+from .admin_service import ServiceModelAdmin, inline_rows
 from .choices import Charge, FaultCause
 from .forms import (
     ComponentChoiceField,
@@ -46,6 +48,7 @@ from .models import (
     QuoteLine,
     RegisteredUnit,
     SpecialReplacement,
+    WarrantyChange,
     WarrantyPolicy,
 )
 from .periods import last_covered_day
@@ -67,9 +70,15 @@ except ImportError as error:
 
 
 @admin.register(ProductCategory)
-class ProductCategoryAdmin(admin.ModelAdmin):
+class ProductCategoryAdmin(ServiceModelAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
+
+    def write(self, request, form, formsets, change):
+        if change:
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
+            return services.product_category_update(category=form.instance, data=data, actor=request.user)
+        return services.product_category_create(**form.cleaned_data, actor=request.user)
 
 
 class ComponentInline(admin.TabularInline):
@@ -79,12 +88,35 @@ class ComponentInline(admin.TabularInline):
 
 
 @admin.register(ProductModel)
-class ProductModelAdmin(admin.ModelAdmin):
+class ProductModelAdmin(ServiceModelAdmin):
+    """The catalogue's models with their components, written by ``services.product_model_*``."""
+
     list_display = ["code", "name", "category", "kind", "serial_case_sensitive", "is_active"]
     list_filter = ["category", "kind", "is_active"]
     list_select_related = ["category"]
     search_fields = ["code", "name"]
     inlines = [ComponentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Units, policies, imports and stored decisions name the model by its code.
+        return ["code"] if obj is not None else []
+
+    def write(self, request, form, formsets, change):
+        components = None
+        for formset in formsets:
+            if formset.model is Component:
+                components = [
+                    services.ComponentSpec(
+                        code=row.cleaned_data["code"], name=row.cleaned_data["name"], id=row.instance.pk
+                    )
+                    for row in inline_rows(formset)
+                ]
+        if change:
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
+            return services.product_model_update(
+                product_model=form.instance, data=data, components=components, actor=request.user
+            )
+        return services.product_model_create(**form.cleaned_data, components=components or (), actor=request.user)
 
 
 class ComponentWarrantyInline(admin.TabularInline):
@@ -107,10 +139,29 @@ class ComponentWarrantyInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def _component_periods(formsets) -> list[services.ComponentPeriod] | None:
+    """The component periods the policy page's inline holds; None where the page has no such inline."""
+    for formset in formsets:
+        if formset.model is ComponentWarranty:
+            return [
+                services.ComponentPeriod(
+                    component=row.cleaned_data["component"],
+                    months=row.cleaned_data["months"],
+                    covers_parts=row.cleaned_data["covers_parts"],
+                    covers_labour=row.cleaned_data["covers_labour"],
+                    covers_travel=row.cleaned_data["covers_travel"],
+                )
+                for row in inline_rows(formset)
+            ]
+    return None
+
+
 @admin.register(WarrantyPolicy)
-class WarrantyPolicyAdmin(admin.ModelAdmin):
-    """Policy versions. A new version is numbered by ``services.policy_create``; the model, number and
-    effective date of an existing version are fixed, since units bought since then keep it for life."""
+class WarrantyPolicyAdmin(ServiceModelAdmin):
+    """Policy versions with their component periods. A new version is numbered by
+    ``services.policy_create``; the model, number and effective date of an existing version are fixed,
+    since units bought since then keep it for life; a correction of its terms is logged
+    (``services.policy_update``)."""
 
     form = PolicyAdminForm
     list_display = ["product_model", "version", "effective_from", "base_months", "service_mode", "created_at"]
@@ -121,23 +172,30 @@ class WarrantyPolicyAdmin(admin.ModelAdmin):
     inlines = [ComponentWarrantyInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["product_model", "version", "effective_from", "created_at"] if obj is not None else []
+        return ["product_model", "version", "effective_from", "created_at", "change_history"] if obj else []
 
     def get_fields(self, request, obj=None):
         fields = list(PolicyAdminForm.Meta.fields)
         if obj is None:
             return fields
-        return ["product_model", "version", "effective_from", *fields[2:], "created_at"]
+        history = ["change_history"] if request.user.has_perm("warranty.view_warrantychange") else []
+        return ["product_model", "version", "effective_from", *fields[2:], "created_at", *history]
 
-    def save_model(self, request, obj, form, change):
+    @admin.display(description=_("changes"))
+    def change_history(self, policy):
+        return _change_history(
+            WarrantyChange.objects.filter(subject=WarrantyChange.Subject.POLICY, object_id=policy.pk)
+        )
+
+    def write(self, request, form, formsets, change):
+        periods = _component_periods(formsets)
         if change:
-            super().save_model(request, obj, form, change)
-            return
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
+            return services.policy_update(
+                policy=form.instance, data=data, component_warranties=periods, actor=request.user
+            )
         terms = {name: form.cleaned_data[name] for name in PolicyAdminForm.Meta.fields if name in form.cleaned_data}
-        policy = services.policy_create(**terms)
-        # The inline formsets were built around ``obj``: give it the saved row's identity.
-        obj.pk, obj.version, obj.created_at = policy.pk, policy.version, policy.created_at
-        obj._state.adding = False
+        return services.policy_create(**terms, component_warranties=periods or (), actor=request.user)
 
 
 # --- registered units -------------------------------------------------------------------------
@@ -227,7 +285,7 @@ class UnitChangeList(ChangeList):
 
 
 @admin.register(RegisteredUnit)
-class RegisteredUnitAdmin(admin.ModelAdmin):
+class RegisteredUnitAdmin(ServiceModelAdmin):
     form = UnitAdminForm
     change_list_template = "admin/warranty/unit_change_list.html"
     list_display = [
@@ -247,7 +305,8 @@ class RegisteredUnitAdmin(admin.ModelAdmin):
     raw_id_fields = ["customer"]
     inlines = [ExtendedWarrantyInline]
     add_fields = ["serial", "product_model", "customer", "purchase_date", "sales_channel", "install_date"]
-    # Serial, model and purchase date decide the warranty: corrected by re-registering, not edited.
+    # Serial and model are the unit itself; the purchase date decides the policy version and every
+    # period, so only an administrator corrects it (services.unit_update logs the correction).
     fixed_fields = ["serial", "product_model", "purchase_date", "created_at"]
 
     # - list -
@@ -339,49 +398,40 @@ class RegisteredUnitAdmin(admin.ModelAdmin):
         fieldsets = [(None, {"fields": self.get_fields(request, obj)})]
         if obj is not None:
             fieldsets.append((_("Warranty today"), {"fields": ["entitlement_today"]}))
+            if request.user.has_perm("warranty.view_warrantychange"):
+                fieldsets.append((_("Changes"), {"fields": ["change_history"]}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.fixed_fields, "owner", "entitlement_today"] if obj is not None else []
+        if obj is None:
+            return []
+        fixed = [name for name in self.fixed_fields if name != "purchase_date" or not request.user.is_superuser]
+        return [*fixed, "owner", "entitlement_today", "change_history"]
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            unit = services.unit_register(
-                serial=form.cleaned_data["serial"],
-                product_model=form.cleaned_data["product_model"],
-                purchase_date=form.cleaned_data["purchase_date"],
-                customer=form.cleaned_data.get("customer"),
-                sales_channel=form.cleaned_data.get("sales_channel"),
-                install_date=form.cleaned_data.get("install_date"),
-                proof_of_purchase=form.cleaned_data.get("proof_of_purchase") or None,
-            )
-            # The contract inline was built around ``obj``: give it the saved row's identity.
-            obj.pk, obj.serial, obj.created_at = unit.pk, unit.serial, unit.created_at
-            obj.proof_of_purchase = unit.proof_of_purchase
-            obj._state.adding = False
-            return
-        plain = [name for name in form.changed_data if name != "proof_of_purchase"]
-        if plain:
-            obj.save(update_fields=plain)
-        if "proof_of_purchase" in form.changed_data:
-            services.unit_attach_proof(unit=obj, proof_of_purchase=form.cleaned_data["proof_of_purchase"] or "")
+    @admin.display(description=_("changes"))
+    def change_history(self, unit):
+        return _change_history(WarrantyChange.objects.filter(unit_id=unit.pk))
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not ExtendedWarranty:
-            super().save_formset(request, form, formset, change)
-            return
-        for contract in formset.save(commit=False):
-            if contract.pk is None:
-                services.extended_warranty_add(
-                    unit=form.instance,
-                    reference=contract.reference,
-                    starts_on=contract.starts_on,
-                    ends_on=contract.ends_on,
-                    covers_parts=contract.covers_parts,
-                    covers_labour=contract.covers_labour,
-                    covers_travel=contract.covers_travel,
-                    price=contract.price,
-                )
+    def write(self, request, form, formsets, change):
+        contracts = [
+            services.Contract(**{name: row.cleaned_data[name] for name in ExtendedWarrantyInline.fields})
+            for formset in formsets
+            if formset.model is ExtendedWarranty
+            for row in inline_rows(formset)
+            if row.instance.pk is None  # existing contracts are read-only here
+        ]
+        if change:
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
+            if "proof_of_purchase" in data:
+                data["proof_of_purchase"] = data["proof_of_purchase"] or ""  # False: "clear" was ticked
+            return services.unit_update(unit=form.instance, data=data, contracts=contracts, actor=request.user)
+        fields = {name: form.cleaned_data.get(name) for name in self.add_fields}
+        return services.unit_register(
+            **fields,
+            proof_of_purchase=form.cleaned_data.get("proof_of_purchase") or None,
+            contracts=contracts,
+            actor=request.user,
+        )
 
     @admin.display(description=_("entitlement for a quality fault today"))
     def entitlement_today(self, unit):
@@ -531,7 +581,7 @@ class QuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SpecialReplacement)
-class SpecialReplacementAdmin(admin.ModelAdmin):
+class SpecialReplacementAdmin(ServiceModelAdmin):
     """Requests are made here or over the API; only holders of the approve permission decide them."""
 
     list_display = ["id", "unit", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
@@ -555,15 +605,13 @@ class SpecialReplacementAdmin(admin.ModelAdmin):
     def has_approve_permission(self, request):
         return request.user.has_perm(services.APPROVE_PERMISSION)
 
-    def save_model(self, request, obj, form, change):
-        replacement = services.special_replacement_request(
+    def write(self, request, form, formsets, change):
+        return services.special_replacement_request(
             unit=form.cleaned_data["unit"],
             reason=form.cleaned_data["reason"],
             decision=form.cleaned_data.get("decision"),
             actor=request.user,
         )
-        obj.pk, obj.requested_by, obj.requested_at = replacement.pk, replacement.requested_by, replacement.requested_at
-        obj._state.adding = False
 
     def _decide(self, request, queryset, *, approve: bool) -> None:
         decided, refused = 0, []
@@ -595,18 +643,76 @@ class SpecialReplacementAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExtendedWarranty)
-class ExtendedWarrantyAdmin(admin.ModelAdmin):
+class ExtendedWarrantyAdmin(ServiceModelAdmin):
+    """Contracts, added and corrected through ``services.extended_warranty_*`` (logged)."""
+
     list_display = ["reference", "unit", "starts_on", "ends_on", "covers_parts", "covers_labour", "covers_travel"]
     list_select_related = ["unit"]
     search_fields = ["reference", "unit__serial"]
     raw_id_fields = ["unit"]
     date_hierarchy = "ends_on"
 
-    def save_model(self, request, obj, form, change):
+    def get_readonly_fields(self, request, obj=None):
+        return ["unit"] if obj is not None else []  # a contract is for one unit
+
+    def write(self, request, form, formsets, change):
         if change:
-            super().save_model(request, obj, form, change)
-            return
-        values = {name: form.cleaned_data[name] for name in form.cleaned_data}
-        contract = services.extended_warranty_add(**values)
-        obj.pk, obj.created_at = contract.pk, contract.created_at
-        obj._state.adding = False
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
+            return services.extended_warranty_update(contract=form.instance, data=data, actor=request.user)
+        return services.extended_warranty_add(**form.cleaned_data, actor=request.user)
+
+
+# --- the change log ---------------------------------------------------------------------------
+
+
+def _value(value) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+def _change_lines(changes: dict) -> list[str]:
+    lines = []
+    for name, change in changes.items():
+        if isinstance(change, dict) and set(change) <= {"from", "to"}:
+            before = f"{_value(change['from'])} → " if "from" in change else ""
+            lines.append(f"{name}: {before}{_value(change.get('to'))}")
+        else:  # components, component periods: nested changes
+            lines.append(f"{name}: {change}")
+    return lines
+
+
+def _who(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "—"
+
+
+def _change_history(changes) -> str:
+    """A subject's logged changes, newest first, as a small table for its admin page."""
+    rows = [
+        (
+            formats.date_format(timezone.localtime(change.changed_at), "SHORT_DATETIME_FORMAT"),
+            change.get_action_display(),
+            _who(change.actor),
+            "; ".join(_change_lines(change.changes)),
+        )
+        for change in changes.select_related("actor")[:50]
+    ]
+    if not rows:
+        return "—"
+    body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+    return format_html("<table>{}</table>", body)
+
+
+@admin.register(WarrantyChange)
+class WarrantyChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who changed the catalogue, a policy, a unit or a contract, when, from what to what (REQUIREMENTS §9)."""
+
+    list_display = ["changed_at", "subject", "label", "action", "actor", "summary"]
+    list_filter = ["subject", "action"]
+    list_select_related = ["actor"]
+    search_fields = ["label"]
+    date_hierarchy = "changed_at"
+    fields = ["changed_at", "subject", "object_id", "label", "unit_id", "action", "actor", "summary"]
+    readonly_fields = fields
+
+    @admin.display(description=_("changes"))
+    def summary(self, change):
+        return "; ".join(_change_lines(change.changes))[:500]

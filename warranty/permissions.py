@@ -17,7 +17,10 @@ _QUOTES = {"warranty.view_quote", "warranty.add_quote", "warranty.view_quoteline
 # Who sees every ticket sees every quote; a technician only those of the tickets assigned to them.
 _ALL_QUOTES = {"warranty.view_all_quotes"}
 _REQUEST_REPLACEMENT = {"warranty.view_specialreplacement", "warranty.add_specialreplacement"}
-# Bulk import of sold units (warranty/imports.py); importing also needs add_registeredunit.
+# The change log of the catalogue, policies, units and contracts (REQUIREMENTS §9): for those who
+# review the service (supervisors) and audit it (managers).
+_CHANGE_LOG = {"warranty.view_warrantychange"}
+# Bulk import of sold units (warranty/services/imports.py); importing also needs add_registeredunit.
 _IMPORT_UNITS = {"warranty.view_unitimport", "warranty.add_unitimport"}
 
 ROLE_PERMISSIONS = {
@@ -40,7 +43,12 @@ ROLE_PERMISSIONS = {
     | _QUOTES
     | _ALL_QUOTES
     | _REQUEST_REPLACEMENT
-    | {"warranty.change_specialreplacement", "warranty.approve_specialreplacement"},
-    MANAGER: _CATALOGUE_READ | _UNITS_READ | {"warranty.view_entitlementdecision", "warranty.view_quote"} | _ALL_QUOTES,
+    | {"warranty.change_specialreplacement", "warranty.approve_specialreplacement"}
+    | _CHANGE_LOG,
+    MANAGER: _CATALOGUE_READ
+    | _UNITS_READ
+    | {"warranty.view_entitlementdecision", "warranty.view_quote"}
+    | _ALL_QUOTES
+    | _CHANGE_LOG,
     COORDINATOR: _CATALOGUE_READ | _UNITS_READ,
 }

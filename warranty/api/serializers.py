@@ -14,7 +14,6 @@ from aftersales.core.models import Customer
 
 from ..admin_selectors import base_warranty_until, policy_from_prefetched
 from ..choices import Charge, FaultCause, SalesChannel
-from ..forms import validate_exclusions
 from ..models import (
     Component,
     ComponentWarranty,
@@ -28,7 +27,7 @@ from ..models import (
     WarrantyPolicy,
 )
 from ..selectors import unit_by_serial, unit_owner
-from ..validators import validate_proof_of_purchase
+from ..validators import validate_exclusions, validate_proof_of_purchase
 
 # The largest amount a money column (12 digits, 2 decimals) holds.
 MAX_MONEY = Decimal("9999999999.99")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -131,6 +131,14 @@ class ProductModelViewSet(
         .order_by("code")
     )
 
+    def perform_create(self, serializer):
+        serializer.instance = services.product_model_create(**serializer.validated_data, actor=self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.product_model_update(
+            product_model=serializer.instance, data=serializer.validated_data, actor=self.request.user
+        )
+
 
 class PolicyFilter(filters.FilterSet):
     model = filters.CharFilter(field_name="product_model__code", max_length=50)
@@ -166,28 +174,16 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         serializer = PolicyCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        component_warranties = data.pop("component_warranties", [])
+        periods = [services.ComponentPeriod(**item) for item in data.pop("component_warranties", [])]
         try:
-            policy = _policy_create_with_components(
-                product_model=data.pop("model"), component_warranties=component_warranties, **data
+            policy = services.policy_create(
+                product_model=data.pop("model"), component_warranties=periods, actor=request.user, **data
             )
         except IntegrityError as error:
             # Two administrators creating the same effective date at once: the loser sees a 409.
             raise Conflict(_("Another policy version was created at the same time; reload and retry.")) from error
         body = PolicySerializer(self.get_queryset().get(pk=policy.pk), context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
-
-
-@transaction.atomic
-def _policy_create_with_components(*, product_model, component_warranties, **terms) -> WarrantyPolicy:
-    # services.policy_create numbers the version; the component periods belong to that version.
-    # (A ``component_warranties`` argument of the service would be the better home for this.)
-    policy = services.policy_create(product_model=product_model, **terms)
-    for item in component_warranties:
-        component_warranty = ComponentWarranty(policy=policy, **item)
-        component_warranty.full_clean()
-        component_warranty.save()
-    return policy
 
 
 # --- units ----------------------------------------------------------------------------------
@@ -302,7 +298,9 @@ class UnitViewSet(
         unit = self.get_object()
         upload = ProofUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        services.unit_attach_proof(unit=unit, proof_of_purchase=upload.validated_data["proof_of_purchase"])
+        services.unit_attach_proof(
+            unit=unit, proof_of_purchase=upload.validated_data["proof_of_purchase"], actor=request.user
+        )
         return Response(self._represent(unit))
 
     @extend_schema(

@@ -18,7 +18,15 @@ from aftersales.core.services import customer_create
 from conftest import ALL_ROLES, SHANGHAI
 from warranty.choices import ApprovalStatus, QuoteStatus
 from warranty.entitlement import Reason
-from warranty.models import EntitlementDecision, ProductModel, Quote, RegisteredUnit, SpecialReplacement, WarrantyPolicy
+from warranty.models import (
+    EntitlementDecision,
+    ProductModel,
+    Quote,
+    RegisteredUnit,
+    SpecialReplacement,
+    WarrantyChange,
+    WarrantyPolicy,
+)
 from warranty.selectors import units_expiring
 from warranty.services import (
     PartLine,
@@ -446,6 +454,38 @@ def test_policies_are_not_edited_or_deleted_over_the_api(api_as, air_conditioner
     assert_error(client.delete(f"{API}/policies/{policy.pk}/"), 405)
 
 
+def test_catalogue_and_policy_writes_go_through_the_logged_services(make_user, air_conditioner):
+    user = make_user(superuser=True)
+    client = APIClient()
+    client.force_authenticate(user)
+
+    created = client.post(
+        f"{API}/models/", {"code": "KFR-50LW", "name": "Floor", "category": "air-conditioner"}, format="json"
+    )
+    patched = client.patch(f"{API}/models/KFR-50LW/", {"is_active": False}, format="json")
+    policy = client.post(
+        f"{API}/policies/",
+        {
+            "model": "KFR-35GW",
+            "effective_from": "2027-01-01",
+            "base_months": 36,
+            "component_warranties": [{"component": "compressor", "months": 96}],
+        },
+        format="json",
+    )
+
+    assert (created.status_code, patched.status_code, policy.status_code) == (201, 200, 201)
+    model = ProductModel.objects.get(code="KFR-50LW")
+    logged = WarrantyChange.objects.filter(actor=user).order_by("id")
+    assert [(change.subject, change.object_id, change.action) for change in logged] == [
+        ("product_model", model.pk, "created"),
+        ("product_model", model.pk, "changed"),
+        ("policy", policy.json()["id"], "created"),
+    ]
+    assert logged[1].changes == {"is_active": {"from": True, "to": False}}
+    assert logged[2].changes["component_warranties"]["to"]["compressor"]["months"] == 96
+
+
 # --- units ----------------------------------------------------------------------------------
 
 
@@ -622,6 +662,9 @@ def test_proof_of_purchase_upload(api_as, unit, settings, tmp_path):
     assert response.json()["has_proof_of_purchase"] is True
     unit.refresh_from_db()
     assert unit.proof_of_purchase.name.startswith("proofs/")
+    (logged,) = WarrantyChange.objects.filter(unit_id=unit.pk)
+    assert logged.changes == {"proof_of_purchase": {"from": "", "to": unit.proof_of_purchase.name}}
+    assert logged.actor.groups.filter(name="agent").exists()
 
 
 @pytest.mark.parametrize(
