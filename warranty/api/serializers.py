@@ -282,6 +282,20 @@ class DecisionQuerySerializer(serializers.Serializer):
     purpose = serializers.CharField(required=False, max_length=40, allow_blank=True)
 
 
+class DecisionRecordSerializer(serializers.Serializer):
+    """The body of ``POST units/<serial>/decision/``, which records the decision (the query string's
+    values apply where the body leaves one out). It documents the body; ``DecisionQuerySerializer``
+    checks it together with the query string."""
+
+    date = serializers.DateField(required=False, input_formats=["iso-8601"])
+    # Plain text in the schema: an enum named "cause" would collide with the complaints' causes.
+    cause = serializers.CharField(
+        required=False, help_text="fault cause, default quality_defect; one of: " + ", ".join(FaultCause.values)
+    )
+    component = serializers.CharField(required=False, max_length=50)
+    purpose = serializers.CharField(required=False, max_length=40, allow_blank=True)
+
+
 class PublicDecisionQuerySerializer(serializers.Serializer):
     date = serializers.DateField(required=False, input_formats=["iso-8601"])
     cause = serializers.ChoiceField(choices=FaultCause.choices, required=False, default=FaultCause.QUALITY_DEFECT)

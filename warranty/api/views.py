@@ -40,6 +40,7 @@ from ..models import (
 )
 from .serializers import (
     DecisionQuerySerializer,
+    DecisionRecordSerializer,
     EntitlementDecisionSerializer,
     PolicyCreateSerializer,
     PolicySerializer,
@@ -311,6 +312,7 @@ class UnitViewSet(
             OpenApiParameter("record", bool, description="POST stores the decision (needs add_entitlementdecision)"),
             OpenApiParameter("purpose", str, description="why it was recorded, e.g. a ticket number"),
         ],
+        request=DecisionRecordSerializer,
         responses={200: OpenApiResponse(description="the entitlement, plus decision_id when recorded")},
         summary="Entitlement decision for this unit on a date and fault cause",
     )
