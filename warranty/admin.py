@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 from aftersales.core.admin import ReadOnlyAdminMixin
 
 from . import admin_selectors, selectors, services
-from .admin_service import ServiceModelAdmin, inline_rows
+from .admin_service import ServiceModelAdmin, editable_inline, inline_rows
 from .choices import Charge, FaultCause
 from .forms import (
     ComponentChoiceField,
@@ -103,14 +103,11 @@ class ProductModelAdmin(ServiceModelAdmin):
 
     def write(self, request, form, formsets, change):
         components = None
-        for formset in formsets:
-            if formset.model is Component:
-                components = [
-                    services.ComponentSpec(
-                        code=row.cleaned_data["code"], name=row.cleaned_data["name"], id=row.instance.pk
-                    )
-                    for row in inline_rows(formset)
-                ]
+        if (formset := editable_inline(formsets, Component, "code")) is not None:
+            components = [
+                services.ComponentSpec(code=row.cleaned_data["code"], name=row.cleaned_data["name"], id=row.instance.pk)
+                for row in inline_rows(formset)
+            ]
         if change:
             data = {name: form.cleaned_data[name] for name in form.changed_data}
             return services.product_model_update(
@@ -140,20 +137,20 @@ class ComponentWarrantyInline(admin.TabularInline):
 
 
 def _component_periods(formsets) -> list[services.ComponentPeriod] | None:
-    """The component periods the policy page's inline holds; None where the page has no such inline."""
-    for formset in formsets:
-        if formset.model is ComponentWarranty:
-            return [
-                services.ComponentPeriod(
-                    component=row.cleaned_data["component"],
-                    months=row.cleaned_data["months"],
-                    covers_parts=row.cleaned_data["covers_parts"],
-                    covers_labour=row.cleaned_data["covers_labour"],
-                    covers_travel=row.cleaned_data["covers_travel"],
-                )
-                for row in inline_rows(formset)
-            ]
-    return None
+    """The component periods the policy page's inline holds; None where the user may not edit them."""
+    formset = editable_inline(formsets, ComponentWarranty, "component")
+    if formset is None:
+        return None
+    return [
+        services.ComponentPeriod(
+            component=row.cleaned_data["component"],
+            months=row.cleaned_data["months"],
+            covers_parts=row.cleaned_data["covers_parts"],
+            covers_labour=row.cleaned_data["covers_labour"],
+            covers_travel=row.cleaned_data["covers_travel"],
+        )
+        for row in inline_rows(formset)
+    ]
 
 
 @admin.register(WarrantyPolicy)
@@ -413,11 +410,10 @@ class RegisteredUnitAdmin(ServiceModelAdmin):
         return _change_history(WarrantyChange.objects.filter(unit_id=unit.pk))
 
     def write(self, request, form, formsets, change):
+        formset = editable_inline(formsets, ExtendedWarranty, "reference")
         contracts = [
             services.Contract(**{name: row.cleaned_data[name] for name in ExtendedWarrantyInline.fields})
-            for formset in formsets
-            if formset.model is ExtendedWarranty
-            for row in inline_rows(formset)
+            for row in (inline_rows(formset) if formset is not None else [])
             if row.instance.pk is None  # existing contracts are read-only here
         ]
         if change:

@@ -87,6 +87,17 @@ class ServiceModelAdmin(admin.ModelAdmin):
         return super().response_change(request, self._saved(request, obj))
 
 
+def editable_inline(formsets, model, field: str):
+    """The page's inline formset of ``model`` if the user may edit it (its forms have ``field``), else None.
+
+    None means "leave these rows alone": a view-only inline's forms carry no input to write.
+    """
+    for formset in formsets:
+        if formset.model is model and field in formset.form.base_fields:
+            return formset
+    return None
+
+
 def inline_rows(formset) -> list:
     """The forms of an inline that stay after the page is saved: filled in, and not marked for deletion."""
     return [
