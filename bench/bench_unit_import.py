@@ -18,10 +18,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from aftersales.core.models import Customer
-from warranty import imports
 from warranty.choices import SalesChannel, UnitImportMode, UnitImportStatus
-from warranty.imports import unit_import_create, unit_import_run
 from warranty.models import ProductCategory, ProductModel, RegisteredUnit
+from warranty.services import imports
+from warranty.services.imports import unit_import_create, unit_import_run
 
 ROWS = 100_000
 CUSTOMERS = 30_000  # some customers bought several units

@@ -140,7 +140,16 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     entitlement = models.ForeignKey(
         "warranty.EntitlementDecision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    quote = models.ForeignKey("warranty.Quote", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # No accessor on the quote (warranty sits below tickets), but a query name: who may see a quote
+    # follows the ticket that uses it (warranty.selectors.quotes_visible_to, tickets__assignee=user).
+    quote = models.ForeignKey(
+        "warranty.Quote",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        related_query_name="tickets",
+    )
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     resume_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     fault_cause = models.CharField(_("fault cause"), max_length=40, blank=True)

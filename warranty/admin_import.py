@@ -16,9 +16,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .choices import UnitImportMode
-from .imports import COLUMNS, REQUIRED_COLUMNS, unit_import_submit
 from .models import RegisteredUnit, UnitImport
 from .selectors import unit_imports_visible_to
+from .services.imports import COLUMNS, REQUIRED_COLUMNS, unit_import_submit
 from .validators import max_import_bytes
 
 IMPORT_PERMISSION = "warranty.add_registeredunit"

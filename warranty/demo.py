@@ -22,7 +22,7 @@ from aftersales.core.services import customer_create, region_get_or_create
 from . import selectors, services
 from .admin_selectors import first_purchase_covering
 from .choices import DEFAULT_EXCLUSIONS, ExclusionTerms, FaultCause, ProductKind, SalesChannel, ServiceMode
-from .models import Component, ComponentWarranty, ProductCategory, ProductModel, RegisteredUnit, WarrantyPolicy
+from .models import ProductCategory, ProductModel, RegisteredUnit, WarrantyPolicy
 from .periods import last_covered_day
 
 SEED = 20260101
@@ -213,16 +213,30 @@ def unit_plan(*, today: date, customers: int) -> list[UnitPlan]:
 
 
 def _ensure_catalogue() -> dict[str, ProductModel]:
+    """The demo categories, models and components; what exists already (a rerun) is kept as it is."""
     categories = {
-        code: ProductCategory.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in CATEGORIES
+        code: ProductCategory.objects.filter(code=code).first()
+        or services.product_category_create(code=code, name=name)
+        for code, name in CATEGORIES
     }
     models = {}
     for spec in MODELS:
-        model, _ = ProductModel.objects.get_or_create(
-            code=spec.code, defaults={"name": spec.name, "category": categories[spec.category], "kind": spec.kind}
-        )
-        for code, name in spec.components:
-            Component.objects.get_or_create(product_model=model, code=code, defaults={"name": name})
+        model = ProductModel.objects.filter(code=spec.code).first()
+        components = [services.ComponentSpec(code=code, name=name) for code, name in spec.components]
+        if model is None:
+            model = services.product_model_create(
+                code=spec.code,
+                name=spec.name,
+                category=categories[spec.category],
+                kind=spec.kind,
+                components=components,
+            )
+        else:
+            existing = {component.code: component for component in model.components.all()}
+            missing = [component for component in components if component.code not in existing]
+            if missing:  # an older demo without them
+                kept = [services.ComponentSpec(code=c.code, name=c.name, id=c.pk) for c in existing.values()]
+                services.product_model_update(product_model=model, data={}, components=[*kept, *missing])
         models[spec.code] = model
     return models
 
@@ -234,17 +248,16 @@ def _ensure_policies(models: dict[str, ProductModel]) -> int:
         for policy_spec in spec.policies:
             if WarrantyPolicy.objects.filter(product_model=model, effective_from=policy_spec.effective_from).exists():
                 continue
-            policy = services.policy_create(
+            services.policy_create(
                 product_model=model,
                 effective_from=policy_spec.effective_from,
                 base_months=policy_spec.base_months,
+                component_warranties=[
+                    services.ComponentPeriod(component=model.components.get(code=component_code), months=months)
+                    for component_code, months in policy_spec.component_months.items()
+                ],
                 **policy_spec.terms,
             )
-            for component_code, months in policy_spec.component_months.items():
-                # No service writes component periods yet; they belong to the version just made.
-                ComponentWarranty.objects.create(
-                    policy=policy, component=model.components.get(code=component_code), months=months
-                )
             created += 1
     return created
 

@@ -1,42 +1,13 @@
-"""Forms of the staff admin and the input checks they share with the API."""
+"""Forms of the staff admin. They only collect and check input: every write goes through services."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import PRODUCT_FAULTS, ExclusionTerms, FaultCause
 from .models import ExtendedWarranty, RegisteredUnit, SpecialReplacement, WarrantyPolicy
-
-EXCLUDABLE_CAUSES = tuple(cause for cause in FaultCause if cause not in PRODUCT_FAULTS)
-
-
-def validate_exclusions(value) -> None:
-    """``{fault cause: terms}`` with known causes and terms.
-
-    The decision reads any unknown terms as "chargeable" and ignores unknown causes, so a typo in a
-    policy would silently charge customers (or silently not); refuse it where policies are written.
-    Product faults (quality and design defects) are never excluded (000 P1§3).
-    """
-    if not isinstance(value, dict):
-        raise ValidationError(_("Give the exclusions as an object: fault cause → terms."), code="invalid")
-    excludable = {str(cause) for cause in EXCLUDABLE_CAUSES}
-    terms = {str(choice) for choice in ExclusionTerms}
-    for cause, cause_terms in value.items():
-        if cause not in excludable:
-            raise ValidationError(
-                _("%(cause)s is not a fault cause that can be excluded; use one of: %(causes)s."),
-                code="invalid_choice",
-                params={"cause": str(cause)[:50], "causes": ", ".join(sorted(excludable))},
-            )
-        if not isinstance(cause_terms, str) or cause_terms not in terms:
-            raise ValidationError(
-                _("The terms for %(cause)s must be one of: %(terms)s."),
-                code="invalid_choice",
-                params={"cause": cause, "terms": ", ".join(sorted(terms))},
-            )
+from .validators import validate_exclusions
 
 
 class ComponentChoiceField(forms.ModelChoiceField):

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -289,6 +290,8 @@ class Quote(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("quote")
         verbose_name_plural = _("quotes")
+        # Without it staff see the quotes of the tickets assigned to them (selectors.quotes_visible_to).
+        permissions = [("view_all_quotes", _("Can see the quotes of every ticket"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(total=F("labour_amount") + F("travel_amount") + F("parts_amount")),
@@ -421,3 +424,56 @@ class UnitImport(models.Model):
     @property
     def errors_truncated(self) -> bool:
         return self.error_count > len(self.errors)
+
+
+class WarrantyChange(models.Model):
+    """One change of what a warranty rests on: the catalogue, a policy version, a unit or its contract.
+
+    REQUIREMENTS §9: every change of a policy or an entitlement is traceable. The service that makes
+    a change writes its row in the same transaction; the table is append-only in the database.
+    ``changes`` is ``{field: {"from": before, "to": after}}`` (a created row has only ``"to"``);
+    component periods and components are keyed by their code. Customers appear by id only, so the
+    log copies no personal data. Rows outlive what they describe: no foreign keys to the subject.
+    """
+
+    class Subject(models.TextChoices):
+        PRODUCT_CATEGORY = "product_category", _("product category")
+        PRODUCT_MODEL = "product_model", _("product model")
+        POLICY = "policy", _("warranty policy")
+        UNIT = "unit", _("registered unit")
+        EXTENDED_WARRANTY = "extended_warranty", _("extended warranty")
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("created")
+        CHANGED = "changed", _("changed")
+
+    subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    label = models.CharField(_("what"), max_length=200)
+    # The unit a unit's or a contract's change is about: its whole history is one indexed lookup.
+    unit_id = models.PositiveBigIntegerField(_("unit id"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    changes = models.JSONField(_("changes"), encoder=DjangoJSONEncoder)
+    # No database constraint, as in the audit log: deleting a user neither is blocked by nor erases history.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("warranty change")
+        verbose_name_plural = _("warranty changes")
+        indexes = [
+            models.Index(fields=["subject", "object_id", "-changed_at"], name="warranty_change_subject_idx"),
+            models.Index(fields=["unit_id", "-changed_at"], name="warranty_change_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_subject_display()} {self.label} {self.get_action_display()}"

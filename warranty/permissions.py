@@ -11,9 +11,16 @@ _CATALOGUE_READ = {
 }
 _UNITS_READ = {"warranty.view_registeredunit", "warranty.view_extendedwarranty"}
 _DECIDE = {"warranty.view_entitlementdecision", "warranty.add_entitlementdecision"}
-_QUOTES = {"warranty.view_quote", "warranty.add_quote", "warranty.change_quote", "warranty.view_quoteline"}
+# The customer answers a quote on the ticket (its tracking link, or the ticket's action for a phone
+# answer), never through the warranty app: there is no "change" of a quote to grant.
+_QUOTES = {"warranty.view_quote", "warranty.add_quote", "warranty.view_quoteline"}
+# Who sees every ticket sees every quote; a technician only those of the tickets assigned to them.
+_ALL_QUOTES = {"warranty.view_all_quotes"}
 _REQUEST_REPLACEMENT = {"warranty.view_specialreplacement", "warranty.add_specialreplacement"}
-# Bulk import of sold units (warranty/imports.py); importing also needs add_registeredunit.
+# The change log of the catalogue, policies, units and contracts (REQUIREMENTS §9): for those who
+# review the service (supervisors) and audit it (managers).
+_CHANGE_LOG = {"warranty.view_warrantychange"}
+# Bulk import of sold units (warranty/services/imports.py); importing also needs add_registeredunit.
 _IMPORT_UNITS = {"warranty.view_unitimport", "warranty.add_unitimport"}
 
 ROLE_PERMISSIONS = {
@@ -23,6 +30,7 @@ ROLE_PERMISSIONS = {
     | _IMPORT_UNITS
     | _DECIDE
     | _QUOTES
+    | _ALL_QUOTES
     | _REQUEST_REPLACEMENT,
     TECHNICIAN: _CATALOGUE_READ | _UNITS_READ | _DECIDE | _QUOTES | _REQUEST_REPLACEMENT,
     SUPERVISOR: _CATALOGUE_READ
@@ -33,8 +41,14 @@ ROLE_PERMISSIONS = {
     | {"warranty.add_extendedwarranty", "warranty.change_extendedwarranty"}
     | _DECIDE
     | _QUOTES
+    | _ALL_QUOTES
     | _REQUEST_REPLACEMENT
-    | {"warranty.change_specialreplacement", "warranty.approve_specialreplacement"},
-    MANAGER: _CATALOGUE_READ | _UNITS_READ | {"warranty.view_entitlementdecision", "warranty.view_quote"},
+    | {"warranty.change_specialreplacement", "warranty.approve_specialreplacement"}
+    | _CHANGE_LOG,
+    MANAGER: _CATALOGUE_READ
+    | _UNITS_READ
+    | {"warranty.view_entitlementdecision", "warranty.view_quote"}
+    | _ALL_QUOTES
+    | _CHANGE_LOG,
     COORDINATOR: _CATALOGUE_READ | _UNITS_READ,
 }

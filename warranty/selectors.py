@@ -2,11 +2,13 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from aftersales.core.phones import normalize_phone
+from aftersales.core.privacy import can_see_contact, customer_summary
+from aftersales.core.selectors import customers_visible_to
 
-from .models import RegisteredUnit, UnitImport, WarrantyPolicy
+from .models import Quote, RegisteredUnit, UnitImport, WarrantyPolicy
 from .periods import last_covered_day
 
 
@@ -29,16 +31,62 @@ def unit_by_serial(serial: str) -> RegisteredUnit | None:
     return units.filter(serial=serial).first() or units.filter(serial=serial.upper()).first()
 
 
-def unit_list(*, search: str = "") -> QuerySet[RegisteredUnit]:
-    units = RegisteredUnit.objects.select_related("product_model", "customer")
-    search = search.strip()
+def unit_list(*, user=None, search: str = "") -> QuerySet[RegisteredUnit]:
+    """Units, newest purchase first; for ``user``, with their owners as that user may see them.
+
+    With a user the rows carry ``owner_visible`` (read by ``unit_owner``) and ``search`` follows the
+    owner policy of ``unit_search_condition``. Without one (internal callers: demo data, renewal
+    lists) nothing is annotated and a search matches serials only.
+    """
+    units = RegisteredUnit.objects.select_related("product_model", "customer__region")
+    if user is not None:
+        units = with_owner_visibility(units, user)
+    search = search.replace("\x00", "").strip()
     if search:
-        condition = Q(serial__iexact=search) | Q(serial__istartswith=search)
-        phone = normalize_phone(search)
-        if phone.lstrip("+").isdigit():
-            condition |= Q(customer__phone=phone)
-        units = units.filter(condition)
+        units = units.filter(unit_search_condition(search, user))
     return units.order_by("-purchase_date", "serial")
+
+
+def with_owner_visibility(units: QuerySet[RegisteredUnit], user) -> QuerySet[RegisteredUnit]:
+    """``units`` with ``owner_visible``: whether ``user`` may see who owns each (``unit_owner``)."""
+    visible = customers_visible_to(user).filter(pk=OuterRef("customer_id"))
+    return units.annotate(owner_visible=Exists(visible))
+
+
+def unit_search_condition(search: str, user) -> Q:
+    """A serial (exactly or its start) or, for a role that sees phone numbers in clear, part of an
+    owner's number (at least 4 digits) among the customers this user may see.
+
+    A role that sees masked numbers gets no phone search at all: matching partial numbers against the
+    hidden digits would reveal them (004 §4.3); and nobody finds units through an owner they may not
+    see. The case lists follow the same rule (``core.selectors.case_search_condition``).
+    """
+    condition = Q(serial__iexact=search) | Q(serial__istartswith=search)
+    phone = normalize_phone(search)
+    digits = phone.removeprefix("+")
+    if user is not None and can_see_contact(user) and len(digits) >= 4 and digits.isdigit():
+        condition |= Q(customer__phone__contains=phone, customer__in=customers_visible_to(user))
+    return condition
+
+
+def unit_owner(unit: RegisteredUnit, user) -> dict | None:
+    """The owner of ``unit`` as ``user`` may see them: ``{"id", "name", "phone"}`` or None.
+
+    None when the unit has no owner or the owner is not a customer ``user`` may see
+    (``core.selectors.customers_visible_to``: a technician sees the customers of their own tickets);
+    otherwise as ``core.privacy.customer_summary`` shows a customer to this user (the phone masked
+    for roles that see masked values). ``unit`` comes from ``unit_list(user=user)``; a unit read any
+    other way shows no owner.
+    """
+    if unit.customer_id is None or not getattr(unit, "owner_visible", False):
+        return None
+    summary = customer_summary(unit.customer, user)
+    return {"id": summary["id"], "name": summary["name"], "phone": summary["phone"]}
+
+
+def customer_units_visible(units: QuerySet[RegisteredUnit], *, customer_id: int, user) -> QuerySet[RegisteredUnit]:
+    """The units of one owner, if ``user`` may see that customer; none otherwise."""
+    return units.filter(customer_id=customer_id, customer__in=customers_visible_to(user))
 
 
 def units_purchased_between(*, first: date, last: date) -> QuerySet[RegisteredUnit]:
@@ -82,3 +130,20 @@ def unit_imports_visible_to(user) -> QuerySet[UnitImport]:
     """The imports this user uploaded, or every import with ``view_all_unitimports`` (supervisors)."""
     imports = UnitImport.objects.select_related("created_by")
     return imports if user.has_perm("warranty.view_all_unitimports") else imports.filter(created_by=user)
+
+
+def quotes_visible_to(user) -> QuerySet[Quote]:
+    """Who may see a quote follows who may see the ticket that uses it (least privilege).
+
+    Roles that see every ticket (the service desk, supervisors, managers) hold
+    ``warranty.view_all_quotes`` and see every quote; someone who works only the tickets assigned to
+    them — a technician — sees the quotes of those tickets and nothing else (not a colleague's, not
+    one waiting for a customer's answer, not one made outside a ticket). The tickets app sits above
+    this one, so the rule follows the ticket's foreign key by its query name, without importing it.
+    """
+    quotes = Quote.objects.all()
+    if not (user and user.is_active and user.has_perm("warranty.view_quote")):
+        return quotes.none()
+    if user.is_superuser or user.has_perm("warranty.view_all_quotes"):
+        return quotes
+    return quotes.filter(pk__in=Quote.objects.filter(tickets__assignee=user).values("pk"))

@@ -15,7 +15,7 @@ UNIT_IMPORT_TIME_LIMIT = 1800
 )
 def unit_import_run_task(unit_import_id: int) -> dict:
     """Idempotent: a finished or running job is left alone, and the write is one transaction."""
-    from .imports import unit_import_run
+    from .services.imports import unit_import_run
 
     unit_import = unit_import_run(unit_import_id=unit_import_id)
     return {"status": unit_import.status, "imported": unit_import.imported_rows, "errors": unit_import.error_count}

@@ -1,4 +1,5 @@
-"""Checks on uploaded files (proof of purchase, bulk import files): size, extension and what the bytes really are."""
+"""Checks shared by the models, services, admin forms and API: a policy's exclusions, and uploaded files
+(proof of purchase, bulk import files): size, extension and what the bytes really are."""
 
 from pathlib import Path
 
@@ -7,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.uploads import ATTACHMENT_EXTENSIONS, MAX_ATTACHMENT_BYTES, check_upload, file_head
+
+from .choices import PRODUCT_FAULTS, ExclusionTerms, FaultCause
 
 MAX_PROOF_BYTES = MAX_ATTACHMENT_BYTES
 # Invoices and warranty cards: the same file types and checks as any attachment (core/uploads.py).
@@ -22,7 +25,7 @@ def validate_proof_of_purchase(upload) -> None:
     )
 
 
-# --- bulk import files (warranty/imports.py) -----------------------------------------------
+# --- bulk import files (warranty/services/imports.py) -----------------------------------------------
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 IMPORT_EXTENSIONS = (".csv", ".xlsx")
@@ -52,3 +55,34 @@ def validate_unit_import_file(upload) -> None:
             _("The file's content does not match its type: save the sheet as CSV (UTF-8) or XLSX."),
             code="file_content",
         )
+
+
+# --- policy exclusions --------------------------------------------------------------------
+
+EXCLUDABLE_CAUSES = tuple(cause for cause in FaultCause if cause not in PRODUCT_FAULTS)
+
+
+def validate_exclusions(value) -> None:
+    """``{fault cause: terms}`` with known causes and terms.
+
+    The decision reads any unknown terms as "chargeable" and ignores unknown causes, so a typo in a
+    policy would silently charge customers (or silently not); refuse it where policies are written.
+    Product faults (quality and design defects) are never excluded (000 P1§3).
+    """
+    if not isinstance(value, dict):
+        raise ValidationError(_("Give the exclusions as an object: fault cause → terms."), code="invalid")
+    excludable = {str(cause) for cause in EXCLUDABLE_CAUSES}
+    terms = {str(choice) for choice in ExclusionTerms}
+    for cause, cause_terms in value.items():
+        if cause not in excludable:
+            raise ValidationError(
+                _("%(cause)s is not a fault cause that can be excluded; use one of: %(causes)s."),
+                code="invalid_choice",
+                params={"cause": str(cause)[:50], "causes": ", ".join(sorted(excludable))},
+            )
+        if not isinstance(cause_terms, str) or cause_terms not in terms:
+            raise ValidationError(
+                _("The terms for %(cause)s must be one of: %(terms)s."),
+                code="invalid_choice",
+                params={"cause": cause, "terms": ", ".join(sorted(terms))},
+            )

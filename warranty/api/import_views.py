@@ -17,9 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..choices import UnitImportMode
-from ..imports import unit_import_submit
 from ..models import UnitImport
 from ..selectors import unit_imports_visible_to
+from ..services.imports import unit_import_submit
 
 DETAIL_ROUTE = "warranty-unit-import-detail"
 

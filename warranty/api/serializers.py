@@ -11,11 +11,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aftersales.core.models import Customer
-from aftersales.core.privacy import can_see_contact, mask_phone
 
 from ..admin_selectors import base_warranty_until, policy_from_prefetched
 from ..choices import Charge, FaultCause, SalesChannel
-from ..forms import validate_exclusions
 from ..models import (
     Component,
     ComponentWarranty,
@@ -28,8 +26,8 @@ from ..models import (
     SpecialReplacement,
     WarrantyPolicy,
 )
-from ..selectors import unit_by_serial
-from ..validators import validate_proof_of_purchase
+from ..selectors import unit_by_serial, unit_owner
+from ..validators import validate_exclusions, validate_proof_of_purchase
 
 # The largest amount a money column (12 digits, 2 decimals) holds.
 MAX_MONEY = Decimal("9999999999.99")
@@ -182,18 +180,12 @@ class PolicyCreateSerializer(serializers.Serializer):
 # --- units ----------------------------------------------------------------------------------
 
 
-class UnitCustomerSerializer(serializers.ModelSerializer):
-    """Who owns the unit, with the phone masked for roles that may not see contact details (004 §4.3)."""
+class UnitOwnerSerializer(serializers.Serializer):
+    """Who owns the unit, as ``selectors.unit_owner`` shows them to the user (documentation only)."""
 
-    class Meta:
-        model = Customer
-        fields = ["id", "name", "phone"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if not self.context.get("can_see_contact"):
-            data["phone"] = mask_phone(data["phone"])
-        return data
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    phone = serializers.CharField(help_text="masked unless the user may see contact details")
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -221,16 +213,11 @@ class UnitSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _contact_context(self) -> dict:
-        if "can_see_contact" not in self.context:
-            request = self.context.get("request")
-            self.context["can_see_contact"] = can_see_contact(request.user if request else None)
-        return self.context
-
+    @extend_schema_field(UnitOwnerSerializer(allow_null=True))
     def get_customer(self, unit) -> dict | None:
-        if unit.customer is None:
-            return None
-        return UnitCustomerSerializer(unit.customer, context=self._contact_context()).data
+        # None also when the user may not see who the owner is (issue #18 item 4).
+        request = self.context.get("request")
+        return unit_owner(unit, request.user if request else None)
 
     def get_has_proof_of_purchase(self, unit) -> bool:
         return bool(unit.proof_of_purchase)
@@ -292,6 +279,20 @@ class DecisionQuerySerializer(serializers.Serializer):
     cause = serializers.ChoiceField(choices=FaultCause.choices, required=False, default=FaultCause.QUALITY_DEFECT)
     component = serializers.CharField(required=False, max_length=50)
     record = serializers.BooleanField(required=False, default=False)
+    purpose = serializers.CharField(required=False, max_length=40, allow_blank=True)
+
+
+class DecisionRecordSerializer(serializers.Serializer):
+    """The body of ``POST units/<serial>/decision/``, which records the decision (the query string's
+    values apply where the body leaves one out). It documents the body; ``DecisionQuerySerializer``
+    checks it together with the query string."""
+
+    date = serializers.DateField(required=False, input_formats=["iso-8601"])
+    # Plain text in the schema: an enum named "cause" would collide with the complaints' causes.
+    cause = serializers.CharField(
+        required=False, help_text="fault cause, default quality_defect; one of: " + ", ".join(FaultCause.values)
+    )
+    component = serializers.CharField(required=False, max_length=50)
     purpose = serializers.CharField(required=False, max_length=40, allow_blank=True)
 
 
@@ -387,11 +388,6 @@ class QuoteCreateSerializer(serializers.Serializer):
                 {"decision": [_("Everything is covered by the warranty: no quote is needed.")]}, code="invalid"
             )
         return attrs
-
-
-class QuoteRespondSerializer(serializers.Serializer):
-    accepted = serializers.BooleanField(required=True)
-    note = serializers.CharField(max_length=MAX_NOTE, required=False, allow_blank=True, default="")
 
 
 # --- special replacements -------------------------------------------------------------------

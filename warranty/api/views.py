@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +25,6 @@ from rest_framework.response import Response
 
 from aftersales.core.api.errors import Conflict
 from aftersales.core.api.permissions import ModelPermissions
-from aftersales.core.privacy import can_see_contact
 
 from .. import selectors, services
 from ..choices import ProductKind
@@ -41,13 +40,13 @@ from ..models import (
 )
 from .serializers import (
     DecisionQuerySerializer,
+    DecisionRecordSerializer,
     EntitlementDecisionSerializer,
     PolicyCreateSerializer,
     PolicySerializer,
     ProductModelSerializer,
     ProofUploadSerializer,
     QuoteCreateSerializer,
-    QuoteRespondSerializer,
     QuoteSerializer,
     SpecialReplacementCreateSerializer,
     SpecialReplacementDecideSerializer,
@@ -133,6 +132,14 @@ class ProductModelViewSet(
         .order_by("code")
     )
 
+    def perform_create(self, serializer):
+        serializer.instance = services.product_model_create(**serializer.validated_data, actor=self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.product_model_update(
+            product_model=serializer.instance, data=serializer.validated_data, actor=self.request.user
+        )
+
 
 class PolicyFilter(filters.FilterSet):
     model = filters.CharFilter(field_name="product_model__code", max_length=50)
@@ -168,28 +175,16 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         serializer = PolicyCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        component_warranties = data.pop("component_warranties", [])
+        periods = [services.ComponentPeriod(**item) for item in data.pop("component_warranties", [])]
         try:
-            policy = _policy_create_with_components(
-                product_model=data.pop("model"), component_warranties=component_warranties, **data
+            policy = services.policy_create(
+                product_model=data.pop("model"), component_warranties=periods, actor=request.user, **data
             )
         except IntegrityError as error:
             # Two administrators creating the same effective date at once: the loser sees a 409.
             raise Conflict(_("Another policy version was created at the same time; reload and retry.")) from error
         body = PolicySerializer(self.get_queryset().get(pk=policy.pk), context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
-
-
-@transaction.atomic
-def _policy_create_with_components(*, product_model, component_warranties, **terms) -> WarrantyPolicy:
-    # services.policy_create numbers the version; the component periods belong to that version.
-    # (A ``component_warranties`` argument of the service would be the better home for this.)
-    policy = services.policy_create(product_model=product_model, **terms)
-    for item in component_warranties:
-        component_warranty = ComponentWarranty(policy=policy, **item)
-        component_warranty.full_clean()
-        component_warranty.save()
-    return policy
 
 
 # --- units ----------------------------------------------------------------------------------
@@ -202,7 +197,7 @@ class IntegerFilter(filters.NumberFilter):
 class UnitFilter(filters.FilterSet):
     model = filters.CharFilter(field_name="product_model__code", max_length=50)
     category = filters.CharFilter(field_name="product_model__category__code", max_length=50)
-    customer = IntegerFilter(field_name="customer_id", min_value=1, max_value=2**63 - 1)
+    customer = IntegerFilter(method="filter_customer", min_value=1, max_value=2**63 - 1)
     purchase_date_from = filters.DateFilter(field_name="purchase_date", lookup_expr="gte")
     purchase_date_to = filters.DateFilter(field_name="purchase_date", lookup_expr="lte")
     expiring_within_days = IntegerFilter(
@@ -213,6 +208,10 @@ class UnitFilter(filters.FilterSet):
         model = RegisteredUnit
         fields = ["model", "category", "customer"]
 
+    def filter_customer(self, queryset, name, value):
+        # Only an owner the user may see: otherwise the filter would say which units a hidden customer owns.
+        return selectors.customer_units_visible(queryset, customer_id=int(value), user=self.request.user)
+
     def filter_expiring(self, queryset, name, value):
         expiring = selectors.units_expiring(today=timezone.localdate(), days=int(value))
         return queryset.filter(pk__in=expiring.values("pk"))
@@ -220,7 +219,14 @@ class UnitFilter(filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("search", str, description="serial (prefix) or the customer's phone number")]
+        parameters=[
+            OpenApiParameter(
+                "search",
+                str,
+                description="serial (or its start); for roles that see phone numbers also 4 or more digits of"
+                " the phone of an owner they may see",
+            )
+        ]
     ),
     create=extend_schema(request=UnitCreateSerializer, responses={201: UnitSerializer}),
 )
@@ -243,21 +249,12 @@ class UnitViewSet(
     }
 
     def get_queryset(self):
-        search = _reject_nul(self.request.query_params.get("search", "").strip()[:100], "search")
-        if search and not can_see_contact(self.request.user):
-            # Matching by phone would let a role that sees masked numbers confirm guesses of the
-            # hidden digits (004 §4.3): serials only.
-            units = selectors.unit_list().filter(serial__istartswith=search)
-        else:
-            units = selectors.unit_list(search=search)
-        return units.prefetch_related(
+        search = ""
+        if self.action == "list":
+            search = _reject_nul(self.request.query_params.get("search", "").strip()[:100], "search")
+        return selectors.unit_list(user=self.request.user, search=search).prefetch_related(
             Prefetch("product_model__policies", queryset=WarrantyPolicy.objects.order_by("effective_from"))
         )
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["can_see_contact"] = can_see_contact(self.request.user)
-        return context
 
     def get_object(self):
         serial = self.kwargs[self.lookup_field]
@@ -302,7 +299,9 @@ class UnitViewSet(
         unit = self.get_object()
         upload = ProofUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        services.unit_attach_proof(unit=unit, proof_of_purchase=upload.validated_data["proof_of_purchase"])
+        services.unit_attach_proof(
+            unit=unit, proof_of_purchase=upload.validated_data["proof_of_purchase"], actor=request.user
+        )
         return Response(self._represent(unit))
 
     @extend_schema(
@@ -313,6 +312,7 @@ class UnitViewSet(
             OpenApiParameter("record", bool, description="POST stores the decision (needs add_entitlementdecision)"),
             OpenApiParameter("purpose", str, description="why it was recorded, e.g. a ticket number"),
         ],
+        request=DecisionRecordSerializer,
         responses={200: OpenApiResponse(description="the entitlement, plus decision_id when recorded")},
         summary="Entitlement decision for this unit on a date and fault cause",
     )
@@ -387,23 +387,25 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(create=extend_schema(request=QuoteCreateSerializer, responses={201: QuoteSerializer}))
-class QuoteViewSet(
-    ActionPermissionsMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Quotes for chargeable work; the customer's answer is recorded before work continues."""
+class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Quotes for chargeable work, as seen by whoever may see the ticket that uses them.
+
+    There is no answering here: the customer accepts or declines on the ticket (its tracking link's
+    ``approve_quote`` / ``decline_quote``, or the ticket's own action when staff record an answer
+    given by phone), so the quote never moves without its ticket (issue #18 item 3).
+    """
 
     serializer_class = QuoteSerializer
+    permission_classes = [ModelPermissions]
     lookup_value_regex = ID_PATTERN
-    action_permissions = {"respond": ("warranty.view_quote", "warranty.change_quote")}
-    queryset = (
-        Quote.objects.select_related("unit", "created_by", "recorded_by")
-        .prefetch_related("lines")
-        .order_by("-created_at", "-id")
-    )
+
+    def get_queryset(self):
+        return (
+            selectors.quotes_visible_to(self.request.user)
+            .select_related("unit", "created_by", "recorded_by")
+            .prefetch_related("lines")
+            .order_by("-created_at", "-id")
+        )
 
     def create(self, request, *args, **kwargs):
         serializer = QuoteCreateSerializer(data=request.data)
@@ -415,24 +417,9 @@ class QuoteViewSet(
             labour_hours=data["labour_hours"],
             actor=request.user,
         )
-        return Response(QuoteSerializer(self.get_queryset().get(pk=quote.pk)).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=QuoteRespondSerializer, responses={200: QuoteSerializer})
-    @action(detail=True, methods=["post"])
-    def respond(self, request, pk=None):
-        quote = self.get_object()
-        answer = QuoteRespondSerializer(data=request.data)
-        answer.is_valid(raise_exception=True)
-        try:
-            services.quote_respond(
-                quote=quote,
-                accepted=answer.validated_data["accepted"],
-                note=answer.validated_data["note"],
-                actor=request.user,
-            )
-        except services.AlreadyAnswered as error:
-            raise Conflict(_("The quote has already been answered.")) from error
-        return Response(QuoteSerializer(self.get_queryset().get(pk=quote.pk)).data)
+        # The quote as made: someone who sees only their own tickets' quotes may not find it later.
+        body = QuoteSerializer(Quote.objects.select_related("unit").prefetch_related("lines").get(pk=quote.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

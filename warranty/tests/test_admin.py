@@ -1,7 +1,7 @@
 """The warranty admin: pages render for a supervisor and a superuser at a query count that does not
 grow with rows, the warranty-status and expiry filters agree with the decision, the unit page explains
-today's entitlement, policies and units are written through the services, and quotes and special
-replacements are answered by admin actions."""
+today's entitlement, policies and units are written through the services, and special replacements
+are decided by admin actions. (Quotes are answered on their ticket: warranty/tests/test_access.py.)"""
 
 import types
 from datetime import date, datetime
@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
@@ -20,19 +21,19 @@ from aftersales.core.services import customer_create
 from conftest import SHANGHAI
 from warranty import admin as warranty_admin
 from warranty.admin_selectors import first_purchase_covering
-from warranty.choices import ApprovalStatus, QuoteStatus
-from warranty.models import ExtendedWarranty, RegisteredUnit, WarrantyPolicy
+from warranty.choices import ApprovalStatus
+from warranty.models import ExtendedWarranty, ProductModel, RegisteredUnit, WarrantyChange, WarrantyPolicy
 from warranty.periods import last_covered_day
 from warranty.selectors import units_expiring
 from warranty.services import (
     PartLine,
     extended_warranty_add,
     quote_create,
-    quote_respond,
     special_replacement_request,
     warranty_decide,
     warranty_decision_record,
 )
+from warranty.services import units as units_service
 
 from .factories import (
     ComponentFactory,
@@ -517,6 +518,139 @@ def test_changing_a_unit_keeps_serial_model_and_purchase_date(staff_client, stat
     )
 
 
+# --- pages written by one service call ----------------------------------------------------------
+
+
+def test_a_refusal_by_the_service_is_a_form_error_and_nothing_is_half_written(
+    staff_client, air_conditioner, monkeypatch
+):
+    # The form and the inline accept the contract; the service refuses it after registering the unit
+    # (as it would for a reference taken meanwhile): the page shows why and keeps nothing.
+    def refuse(**kwargs):
+        raise ValidationError({"reference": "This contract reference was taken meanwhile."})
+
+    monkeypatch.setattr(units_service, "extended_warranty_add", refuse)
+
+    response = staff_client("supervisor").post(
+        url("registeredunit_add"),
+        _unit_form(
+            serial="KFR35-2026-000950",
+            product_model=air_conditioner.pk,
+            **{
+                "extended_warranties-TOTAL_FORMS": "1",
+                "extended_warranties-0-reference": "EXT-RACE",
+                "extended_warranties-0-starts_on": "2028-11-02",
+                "extended_warranties-0-ends_on": "2030-11-01",
+                "extended_warranties-0-price": "399.00",
+            },
+        ),
+    )
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.non_field_errors() == ["This contract reference was taken meanwhile."]
+    assert form["serial"].value() == "KFR35-2026-000950"  # the input is kept
+    assert not RegisteredUnit.objects.filter(serial="KFR35-2026-000950").exists()
+    assert not WarrantyChange.objects.filter(subject="extended_warranty").exists()
+
+
+def test_a_model_is_added_with_its_components_by_one_logged_service_call(staff_client, air_conditioner):
+    admin_user_client = staff_client(superuser=True)
+
+    response = admin_user_client.post(
+        url("productmodel_add"),
+        {
+            "code": "KFR-72LW",
+            "name": "Floor-standing",
+            "category": air_conditioner.category_id,
+            "kind": "hardware",
+            "is_active": "on",
+            "components-TOTAL_FORMS": "2",
+            "components-INITIAL_FORMS": "0",
+            "components-MIN_NUM_FORMS": "0",
+            "components-MAX_NUM_FORMS": "1000",
+            "components-0-code": "compressor",
+            "components-0-name": "Compressor",
+            "components-1-code": "fan",
+            "components-1-name": "Fan",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    model = ProductModel.objects.get(code="KFR-72LW")
+    assert sorted(model.components.values_list("code", flat=True)) == ["compressor", "fan"]
+    (created,) = WarrantyChange.objects.filter(subject="product_model", object_id=model.pk)
+    assert len(created.changes["components"]["to"]) == 2
+    assert response.url.endswith(url("productmodel_changelist"))
+    # The admin's own history names the saved row.
+    assert admin_user_client.get(url("productmodel_history", model.pk)).status_code == 200
+    form = admin_user_client.get(url("productmodel_change", model.pk)).context["adminform"].form
+    assert "code" not in form.fields  # the model's address, fixed once created
+
+
+def test_a_policy_version_is_corrected_in_the_admin_and_the_correction_is_logged(staff_client, air_conditioner):
+    policy = WarrantyPolicy.objects.get(product_model=air_conditioner, version=2)
+    (period,) = policy.component_warranties.all()
+    client = staff_client(superuser=True)
+
+    response = client.post(
+        url("warrantypolicy_change", policy.pk),
+        _policy_form(
+            base_months="30",
+            **{
+                "component_warranties-TOTAL_FORMS": "1",
+                "component_warranties-INITIAL_FORMS": "1",
+                "component_warranties-0-id": period.pk,
+                "component_warranties-0-policy": policy.pk,
+                "component_warranties-0-component": period.component_id,
+                "component_warranties-0-months": "96",
+                "component_warranties-0-covers_parts": "on",
+            },
+        ),
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    policy.refresh_from_db()
+    assert (policy.version, policy.effective_from, policy.base_months) == (2, D("2026-01-01"), 30)
+    assert policy.component_warranties.get().months == 96
+    change = WarrantyChange.objects.filter(subject="policy", object_id=policy.pk, action="changed").get()
+    assert change.changes["base_months"] == {"from": 24, "to": 30}
+    assert change.changes["component_warranties"]["compressor"]["to"]["months"] == 96
+    page = staff_client("supervisor").get(url("warrantypolicy_change", policy.pk)).content.decode()
+    assert "base_months: 24 → 30" in page
+
+
+def test_a_unit_change_is_logged_and_only_an_administrator_corrects_a_purchase_date(staff_client, states, customer):
+    unit = states["in_base"]
+    form = _unit_form(customer=customer.pk, sales_channel="project", purchase_date="2026-02-20")
+
+    assert staff_client("agent").post(url("registeredunit_change", unit.pk), form).status_code == 302
+    unit.refresh_from_db()
+    assert (unit.customer, unit.purchase_date) == (customer, D("2026-03-01"))  # the agent's date is ignored
+    assert staff_client(superuser=True).post(url("registeredunit_change", unit.pk), form).status_code == 302
+    unit.refresh_from_db()
+    assert unit.purchase_date == D("2026-02-20")
+
+    agent_change, admin_change = WarrantyChange.objects.filter(unit_id=unit.pk).order_by("id")
+    assert set(agent_change.changes) == {"customer", "sales_channel"}
+    assert admin_change.changes == {"purchase_date": {"from": "2026-03-01", "to": "2026-02-20"}}
+    assert agent_change.actor.groups.filter(name="agent").exists() and admin_change.actor.is_superuser
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"), [("supervisor", True), ("manager", True), ("agent", False), ("technician", False)]
+)
+def test_the_change_log_is_read_by_supervisors_and_managers(staff_client, states, role, allowed):
+    unit = states["in_base"]
+    client = staff_client(role)
+
+    listed = client.get(url("warrantychange_changelist"))
+    unit_page = client.get(url("registeredunit_change", unit.pk)).content.decode()
+
+    assert listed.status_code == (200 if allowed else 403)
+    assert ("field-change_history" in unit_page) is allowed
+
+
 # --- actions --------------------------------------------------------------------------------
 
 
@@ -524,45 +658,6 @@ def _act(client, changelist: str, action: str, *objects):
     return client.post(
         url(changelist), {"action": action, ACTION_CHECKBOX_NAME: [obj.pk for obj in objects], "index": 0}, follow=True
     )
-
-
-@pytest.fixture
-def quotes(states):
-    decision = warranty_decision_record(decision=warranty_decide(unit=states["expired"], on_date=TODAY))
-    return [quote_create(decision=decision, parts=[], labour_hours=Decimal(1)) for _ in range(2)]
-
-
-def test_agent_records_a_customers_acceptance_and_refusal(staff_client, quotes):
-    client = staff_client("agent")
-
-    _act(client, "quote_changelist", "record_acceptance", quotes[0])
-    _act(client, "quote_changelist", "record_decline", quotes[1])
-
-    for quote in quotes:
-        quote.refresh_from_db()
-        assert quote.recorded_by is not None and quote.responded_at is not None
-    assert [quote.status for quote in quotes] == [QuoteStatus.ACCEPTED, QuoteStatus.DECLINED]
-
-
-def test_an_answered_quote_is_left_as_it_was(staff_client, quotes):
-    quote_respond(quote=quotes[0], accepted=False)
-
-    response = _act(staff_client("agent"), "quote_changelist", "record_acceptance", *quotes)
-
-    statuses = {quote.pk: quote.status for quote in type(quotes[0]).objects.all()}
-    assert statuses == {quotes[0].pk: QuoteStatus.DECLINED, quotes[1].pk: QuoteStatus.ACCEPTED}
-    assert [message.level_tag for message in response.context["messages"]] == ["success", "warning"]
-
-
-def test_manager_is_not_offered_the_quote_actions(staff_client, quotes):
-    client = staff_client("manager")
-
-    response = client.get(url("quote_changelist"))
-    _act(client, "quote_changelist", "record_acceptance", quotes[0])
-
-    assert "record_acceptance" not in response.content.decode()
-    quotes[0].refresh_from_db()
-    assert quotes[0].status == QuoteStatus.PENDING
 
 
 @pytest.fixture

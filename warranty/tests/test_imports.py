@@ -1,4 +1,4 @@
-"""Bulk import of sold units (warranty/imports.py): the service, the task, the API and the admin pages.
+"""Bulk import of sold units (warranty/services/imports.py): the service, the task, the API and the admin pages.
 
 Row numbers are those the user sees in the sheet: the header is row 1, the first unit row 2.
 """
@@ -18,11 +18,10 @@ from django.db import connection
 
 from aftersales.core.models import Customer
 from aftersales.core.services import customer_create
-from warranty import imports
 from warranty.choices import SalesChannel, UnitImportMode, UnitImportStatus
-from warranty.imports import unit_import_create, unit_import_run, unit_import_submit
 from warranty.models import ProductCategory, ProductModel, RegisteredUnit, UnitImport
-from warranty.services import unit_register
+from warranty.services import imports, unit_register
+from warranty.services.imports import unit_import_create, unit_import_run, unit_import_submit
 from warranty.tasks import unit_import_run_task
 
 D = date.fromisoformat

@@ -285,6 +285,7 @@ APPEND_ONLY = [
     "core.DeliveryAttempt",
     "tickets.TicketEvent",
     "warranty.EntitlementDecision",
+    "warranty.WarrantyChange",
     "complaints.ComplaintEvent",
     "complaints.StaffComplaintRecord",
 ]

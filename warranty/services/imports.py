@@ -46,9 +46,9 @@ from aftersales.core.models import Customer
 from aftersales.core.phones import lock_phones
 from aftersales.core.services import clean_phone
 
-from .choices import SalesChannel, UnitImportMode, UnitImportStatus
-from .models import ProductModel, RegisteredUnit, UnitImport
-from .tasks import UNIT_IMPORT_TIME_LIMIT, unit_import_run_task
+from ..choices import SalesChannel, UnitImportMode, UnitImportStatus
+from ..models import ProductModel, RegisteredUnit, UnitImport
+from ..tasks import UNIT_IMPORT_TIME_LIMIT, unit_import_run_task
 
 logger = logging.getLogger(__name__)
 
