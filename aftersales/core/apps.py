@@ -9,9 +9,16 @@ class CoreConfig(AppConfig):
     verbose_name = _("Service core")
 
     def ready(self) -> None:
+        import re
+
+        from django.conf import settings
+
         from . import audit, roles  # audit: connects the login, logout and failed-login receivers
+        from .logging import register_secret_pattern
 
         del audit
+        # A session id in a logged Cookie header is a login.
+        register_secret_pattern(rf"\b{re.escape(settings.SESSION_COOKIE_NAME)}=(?P<secret>[^;,\s\"']+)")
 
         # Later apps add models (and so permissions) after core's data migration has run; keep
         # the role groups' permissions complete after every migrate.
