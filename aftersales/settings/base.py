@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "aftersales.core.api.http_errors.ApiErrorShapeMiddleware",
     "aftersales.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,6 +56,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "aftersales.urls"
+# JSON under /api/, Django's page elsewhere (aftersales/core/api/http_errors.py).
+CSRF_FAILURE_VIEW = "aftersales.core.api.http_errors.csrf_failure"
 WSGI_APPLICATION = "aftersales.wsgi.application"
 ASGI_APPLICATION = "aftersales.asgi.application"
 
