@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "aftersales.core.api.http_errors.ApiErrorShapeMiddleware",
     "aftersales.core.security.ContentSecurityPolicyMiddleware",
+    "aftersales.core.security.PrivateResponseMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

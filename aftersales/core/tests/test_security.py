@@ -119,6 +119,48 @@ def test_prod_settings_send_hsts_and_csp():
     assert result.stdout.strip() == "ok", result.stderr
 
 
+# --- nothing personal in a cache (issue #18 item 9) --------------------------------------------
+
+
+def assert_not_stored(response) -> None:
+    assert "no-store" in response.headers.get("Cache-Control", ""), (response.status_code, response.headers)
+    assert response.headers.get("Pragma") == "no-cache"
+
+
+def test_authenticated_api_responses_are_never_stored(api_client, make_user):
+    from aftersales.core.services import customer_create
+
+    customer = customer_create(name="赵敏", phone="13800138001")
+    api_client.force_authenticate(make_user("agent"))
+    for path in ("/api/v1/customers/", f"/api/v1/customers/{customer.pk}/", "/api/v1/tickets/", "/api/v1/customers/0/"):
+        assert_not_stored(api_client.get(path))
+    assert_not_stored(api_client.post("/api/v1/customers/", {"name": ""}, format="json"))  # a 400 echoes input
+
+
+def test_api_responses_to_a_token_are_never_stored(make_user):
+    from rest_framework.test import APIClient
+
+    user = make_user("agent")
+    client = APIClient()
+    token = client.post(reverse("api-token"), {"username": user.username, "password": PASSWORD}).json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert_not_stored(client.get("/api/v1/customers/"))
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-valid-token-at-all")
+    assert_not_stored(client.get("/api/v1/customers/"))
+
+
+def test_session_api_responses_are_never_stored(client, make_user):
+    client.force_login(make_user("manager"))
+    assert_not_stored(client.get("/api/v1/customers/"))
+
+
+def test_admin_pages_are_never_stored(client, make_user):
+    assert_not_stored(client.get("/admin/login/"))
+    client.force_login(make_user(superuser=True))
+    for path in ("/admin/", "/admin/core/customer/", "/admin/tickets/ticket/"):
+        assert_not_stored(client.get(path))
+
+
 # --- login lockout ------------------------------------------------------------------------------
 
 
