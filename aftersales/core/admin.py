@@ -234,3 +234,6 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     show_full_result_count = False  # the table only grows; counting it on every page is waste
+
+
+from . import admin_tokens  # noqa: E402, F401 - registers the API tokens' pages

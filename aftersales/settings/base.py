@@ -27,7 +27,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -209,7 +208,7 @@ STORAGES = {
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "aftersales.core.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -230,6 +229,11 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# Staff API tokens (aftersales/core/tokens.py): a new one per login, valid this many seconds (a long
+# working day: nobody is logged out mid-shift, a copied token is worthless by the next morning).
+API_TOKEN_TTL = env.int("API_TOKEN_TTL", default=12 * 3600)
+API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=10)  # the oldest beyond is revoked
+API_TOKEN_KEEP_DAYS = env.int("API_TOKEN_KEEP_DAYS", default=30)  # ended tokens kept for the record
 # List endpoints count at most this many rows; beyond it they answer "count_exact": false.
 API_COUNT_LIMIT = env.int("API_COUNT_LIMIT", default=10_000)
 

@@ -264,7 +264,7 @@ def test_api_token_failures_below_the_limit_are_400_and_success_is_audited(api_c
     assert response.status_code == 200
     login = AuditEvent.objects.get(username=user.username, action=AuditEvent.Action.LOGIN)
     assert (login.actor_id, login.channel, login.ip_address) == (user.pk, "api", address)
-    assert login.details == {"method": "token"}
+    assert login.details == {"method": "token", "token": response.json()["token"][:6]}
     failed = AuditEvent.objects.get(username=user.username, action=AuditEvent.Action.LOGIN_FAILED)
     assert (failed.channel, failed.ip_address, failed.actor_id) == ("api", address, None)
 
