@@ -13,10 +13,11 @@ class CoreConfig(AppConfig):
 
         from django.conf import settings
 
-        from . import audit, roles  # audit: connects the login, logout and failed-login receivers
+        # audit: the login, logout and failed-login receivers; sessions: the sign-in time of a session.
+        from . import audit, roles, sessions
         from .logging import register_secret_pattern
 
-        del audit
+        del audit, sessions
         # A session id in a logged Cookie header is a login.
         register_secret_pattern(rf"\b{re.escape(settings.SESSION_COOKIE_NAME)}=(?P<secret>[^;,\s\"']+)")
 
