@@ -6,7 +6,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .audit import client_address
 from .calendars.services import calendar_fill_public_holidays, calendar_touch
 from .lockout import lockout_message, lockout_remaining
 from .models import (
@@ -35,7 +34,7 @@ class LockoutAdminAuthenticationForm(AdminAuthenticationForm):
     """The admin login form, saying plainly when the username or address is locked out."""
 
     def get_invalid_login_error(self):
-        remaining = lockout_remaining(username=self.cleaned_data.get("username"), ip=client_address(self.request))
+        remaining = lockout_remaining(self.request, username=self.cleaned_data.get("username"))
         if remaining:
             return forms.ValidationError(lockout_message(remaining), code="locked_out")
         return super().get_invalid_login_error()

@@ -18,8 +18,9 @@ class CoreConfig(AppConfig):
         from .logging import register_secret_pattern
 
         del audit, sessions
-        # A session id in a logged Cookie header is a login.
-        register_secret_pattern(rf"\b{re.escape(settings.SESSION_COOKIE_NAME)}=(?P<secret>[^;,\s\"']+)")
+        # A session id in a logged Cookie header is a login; a known-device cookie gets past a lockout.
+        for cookie in (settings.SESSION_COOKIE_NAME, settings.LOGIN_DEVICE_COOKIE_NAME):
+            register_secret_pattern(rf"\b{re.escape(cookie)}=(?P<secret>[^;,\s\"']+)")
 
         # Later apps add models (and so permissions) after core's data migration has run; keep
         # the role groups' permissions complete after every migrate.

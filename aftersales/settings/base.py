@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "aftersales.core.lockout.KnownDeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "aftersales.core.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -163,10 +164,16 @@ SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 3600
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 # The model backend, refusing locked-out usernames and addresses first (aftersales/core/lockout.py).
 AUTHENTICATION_BACKENDS = ["aftersales.core.lockout.LockoutModelBackend"]
-LOGIN_LOCKOUT_FAILURES = env.int("LOGIN_LOCKOUT_FAILURES", default=5)  # per username, within the window
+# Failures within the window (aftersales/core/lockout.py): per address and username, and per known device;
+LOGIN_LOCKOUT_FAILURES = env.int("LOGIN_LOCKOUT_FAILURES", default=5)
 LOGIN_LOCKOUT_IP_FAILURES = env.int("LOGIN_LOCKOUT_IP_FAILURES", default=20)  # per client address
+# per username from every address (this lock does not apply to the user's known devices).
+LOGIN_LOCKOUT_USERNAME_FAILURES = env.int("LOGIN_LOCKOUT_USERNAME_FAILURES", default=20)
 LOGIN_LOCKOUT_WINDOW = env.int("LOGIN_LOCKOUT_WINDOW", default=15 * 60)  # seconds
 LOGIN_LOCKOUT_COOLDOWN = env.int("LOGIN_LOCKOUT_COOLDOWN", default=15 * 60)  # seconds
+# The signed cookie a successful login leaves, which lets that browser past the per-username lock.
+LOGIN_DEVICE_COOKIE_NAME = env("LOGIN_DEVICE_COOKIE_NAME", default="aftersales_device")
+LOGIN_DEVICE_COOKIE_AGE = env.int("LOGIN_DEVICE_COOKIE_AGE", default=180 * 86400)
 
 # --- Security headers (every environment; prod.py adds HSTS and secure cookies) --------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

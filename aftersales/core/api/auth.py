@@ -45,9 +45,7 @@ class ObtainTokenView(APIView):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
             username = request.data.get("username") if hasattr(request.data, "get") else None
-            remaining = lockout_remaining(
-                username=username if isinstance(username, str) else None, ip=client_address(request)
-            )
+            remaining = lockout_remaining(request, username=username)
             if remaining:
                 raise LockedOut(wait=remaining, detail=lockout_message(remaining))
             raise serializers.ValidationError(serializer.errors)
