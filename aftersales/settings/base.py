@@ -299,6 +299,8 @@ SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Service requests submitted through the portal form, per client address.
 PORTAL_REQUEST_RATE_LIMIT = env("PORTAL_REQUEST_RATE_LIMIT", default="10/hour")
+# Requests to the customer's tracking page /track/<token>/ (and its files), per client address.
+TRACK_PAGE_RATE_LIMIT = env("TRACK_PAGE_RATE_LIMIT", default="30/minute")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -19,6 +19,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"public": "10000/minute", "auth": "1
 LOGIN_LOCKOUT_FAILURES = 10000
 LOGIN_LOCKOUT_IP_FAILURES = 10000
 LOGIN_LOCKOUT_USERNAME_FAILURES = 10000
+TRACK_PAGE_RATE_LIMIT = "10000/minute"
 # And for session timeouts: many tests travel hours or days while signed in (test_sessions.py sets its own).
 SESSION_IDLE_TIMEOUT = SESSION_ABSOLUTE_TIMEOUT = SESSION_COOKIE_AGE = 10 * 365 * 86400
 
