@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.csrf import csrf_failure as django_csrf_failure
 from rest_framework import exceptions
+from rest_framework.response import Response
 
 
 def is_api(request) -> bool:
@@ -87,7 +88,9 @@ def _code(reason_phrase: str) -> str:
 
 class ApiErrorShapeMiddleware:
     """An error response under ``/api/`` that is not JSON becomes ``{"detail", "code"}`` (status and
-    headers kept). Left alone under ``DEBUG``, where Django's technical pages are the point."""
+    headers kept). Left alone: DRF's own responses (their shape is the exception handler's, and a
+    browser asking for HTML gets DRF's browsable page by content negotiation) and everything under
+    ``DEBUG``, where Django's technical pages are the point."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -99,6 +102,7 @@ class ApiErrorShapeMiddleware:
             and is_api(request)
             and not settings.DEBUG
             and not getattr(response, "streaming", False)
+            and not isinstance(response, Response)
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             response.content = json.dumps(

@@ -161,3 +161,10 @@ def test_a_server_error_answers_json_under_the_api_and_html_elsewhere():
     assert assert_json_error(client.get("/api/test/crash/"), 500)["code"] == "server_error"
     page = client.get("/test/crash/")
     assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
+
+
+def test_drf_content_negotiation_is_left_alone():
+    # A browser asking for HTML gets DRF's browsable page for an error too; API clients get JSON.
+    page = Client().get("/api/v1/customers/", HTTP_ACCEPT="text/html")
+    assert page.status_code in (401, 403) and page["Content-Type"].startswith("text/html")
+    assert_json_error(Client().get("/api/v1/customers/", HTTP_ACCEPT="application/json"), 401)
