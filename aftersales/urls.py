@@ -34,5 +34,8 @@ urlpatterns = [
     ),
 ]
 
-handler404 = "aftersales.core.views.not_found"
-handler500 = "aftersales.core.views.server_error"
+# Django's own error pages, answered in the API's JSON shape under /api/ (aftersales/core/api/http_errors.py).
+handler400 = "aftersales.core.api.http_errors.bad_request"
+handler403 = "aftersales.core.api.http_errors.permission_denied"
+handler404 = "aftersales.core.api.http_errors.not_found"
+handler500 = "aftersales.core.api.http_errors.server_error"

@@ -1,3 +1,4 @@
+import functools
 from datetime import date
 
 from django import forms
@@ -5,7 +6,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .audit import client_address
 from .calendars.services import calendar_fill_public_holidays, calendar_touch
 from .lockout import lockout_message, lockout_remaining
 from .models import (
@@ -21,7 +21,7 @@ from .models import (
     WorkingPeriod,
 )
 from .outbox.services import outbox_retry
-from .privacy import can_see_contact, mask_address, mask_phone
+from .privacy import CUSTOMER_FIELDS, CustomerPrivacy, Shown, customer_privacy
 from .selectors import customers_visible_to
 from .services import clean_phone, customer_create, customer_update
 
@@ -34,7 +34,7 @@ class LockoutAdminAuthenticationForm(AdminAuthenticationForm):
     """The admin login form, saying plainly when the username or address is locked out."""
 
     def get_invalid_login_error(self):
-        remaining = lockout_remaining(username=self.cleaned_data.get("username"), ip=client_address(self.request))
+        remaining = lockout_remaining(self.request, username=self.cleaned_data.get("username"))
         if remaining:
             return forms.ValidationError(lockout_message(remaining), code="locked_out")
         return super().get_invalid_login_error()
@@ -72,6 +72,21 @@ class CustomerForm(forms.ModelForm):
         return clean_phone(self.cleaned_data["phone"])
 
 
+@functools.cache
+def policy_column(policy: CustomerPrivacy, field: str):
+    """A read-only admin column or field showing ``field`` as ``policy`` allows (masked, or "-").
+
+    One callable per policy and field: the change form tells read-only fields by identity.
+    """
+
+    def column(customer):
+        return policy.value(field, getattr(customer, field)) or "-"
+
+    column.short_description = Customer._meta.get_field(field).verbose_name
+    column.__name__ = f"{field}_{policy.audience}"
+    return column
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     form = CustomerForm
@@ -80,34 +95,33 @@ class CustomerAdmin(admin.ModelAdmin):
     autocomplete_fields = ["region"]
     raw_id_fields = ["portal_user"]
 
-    @admin.display(description=_("phone"))
-    def masked_phone(self, obj):
-        return mask_phone(obj.phone)
-
-    @admin.display(description=_("address"))
-    def masked_address(self, obj):
-        return mask_address(obj.address)
+    def _as_shown(self, request, fields: list[str]) -> list:
+        """Fields the user sees in full stay editable; the others become the policy's read-only value."""
+        policy = customer_privacy(request.user)
+        return [
+            policy_column(policy, field) if field in CUSTOMER_FIELDS and policy.shows(field) != Shown.SHOWN else field
+            for field in fields
+        ]
 
     def get_queryset(self, request):
         # The same least-privilege rule as the API: a technician sees their own tickets' customers.
         return super().get_queryset(request).filter(pk__in=customers_visible_to(request.user).values("pk"))
 
     def get_list_display(self, request):
-        phone = "phone" if can_see_contact(request.user) else "masked_phone"
-        return ["name", phone, "email", "region", "tier", "created_at"]
+        return self._as_shown(request, ["name", "phone", "email", "region", "tier", "created_at"])
 
     def get_search_fields(self, request):
-        # Searching by phone would reveal numbers to roles that may not see them.
-        return ["name", "email", "phone"] if can_see_contact(request.user) else ["name", "email"]
+        # Only what the user sees in full: a search answer would confirm a masked value's guesses.
+        return customer_privacy(request.user).admin_search_fields(["name", "email", "phone"])
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "phone", "email", "address", "region", "tier", "language", "portal_user"]
-        if can_see_contact(request.user):
-            return fields
-        return [{"phone": "masked_phone", "address": "masked_address"}.get(field, field) for field in fields]
+        return self._as_shown(
+            request, ["name", "phone", "email", "address", "region", "tier", "language", "portal_user"]
+        )
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if can_see_contact(request.user) else ["masked_phone", "masked_address"]
+        policy = customer_privacy(request.user)
+        return [policy_column(policy, field) for field in CUSTOMER_FIELDS if policy.shows(field) != Shown.SHOWN]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -219,3 +233,6 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     show_full_result_count = False  # the table only grows; counting it on every page is waste
+
+
+from . import admin_tokens  # noqa: E402, F401 - registers the API tokens' pages

@@ -27,8 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.core import clock
 from aftersales.core.admin_forms import NoteForm, apply_service_error, submit_to_service, told
 from aftersales.core.calendars.services import calendar_specs
-from aftersales.core.phones import normalize_phone
-from aftersales.core.privacy import can_see_contact, mask_phone
+from aftersales.core.privacy import can_see_contact, customer_privacy, mask_phone
 from aftersales.core.selectors import clocks_for
 from aftersales.core.sla.badges import OPEN_CLOCK_STATES, read_clock
 
@@ -228,17 +227,17 @@ class CaseAdmin(admin.ModelAdmin):
         return CaseChangeList
 
     def get_search_fields(self, request):
-        # Searching by phone would confirm numbers to roles that may not see them (004 §4.3).
-        fields = list(self.case_search_fields)
-        return [*fields, "customer__phone"] if can_see_contact(request.user) else fields
+        # Searching a masked phone would confirm its hidden digits (004 §4.3): the policy decides.
+        policy = customer_privacy(request.user)
+        return [*self.case_search_fields, *policy.admin_search_fields(["phone"], path="customer__")]
 
     def get_search_results(self, request, queryset, search_term):
         unfiltered = queryset
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        phone = normalize_phone(search_term)
-        if can_see_contact(request.user) and phone != search_term and phone.lstrip("+").isdigit() and len(phone) >= 4:
-            # "138 0013-8000" is searched as the stored, normalised number too.
-            queryset |= unfiltered.filter(customer__phone__contains=phone)
+        # "138 0013-8000" is searched as the stored, normalised number too.
+        phone = customer_privacy(request.user).search_condition(search_term, path="customer__", fields=["phone"])
+        if phone:
+            queryset |= unfiltered.filter(phone)
         return queryset, may_have_duplicates
 
     @admin.display(description=_("SLA"))

@@ -9,9 +9,18 @@ class CoreConfig(AppConfig):
     verbose_name = _("Service core")
 
     def ready(self) -> None:
-        from . import audit, roles  # audit: connects the login, logout and failed-login receivers
+        import re
 
-        del audit
+        from django.conf import settings
+
+        # audit: the login, logout and failed-login receivers; sessions: the sign-in time of a session.
+        from . import audit, roles, sessions
+        from .logging import register_secret_pattern
+
+        del audit, sessions
+        # A session id in a logged Cookie header is a login; a known-device cookie gets past a lockout.
+        for cookie in (settings.SESSION_COOKIE_NAME, settings.LOGIN_DEVICE_COOKIE_NAME):
+            register_secret_pattern(rf"\b{re.escape(cookie)}=(?P<secret>[^;,\s\"']+)")
 
         # Later apps add models (and so permissions) after core's data migration has run; keep
         # the role groups' permissions complete after every migrate.

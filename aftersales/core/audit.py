@@ -88,15 +88,14 @@ def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     from . import lockout
 
     username = str(credentials.get("username") or "")
-    ip = client_address(request)
-    refused = lockout.lockout_remaining(username=username, ip=ip)
+    refused = lockout.lockout_remaining(request, username=username)
     audit_record(
         action=Action.LOGIN_FAILED,
         request=request,
         username=username,
         details={"reason": "locked_out"} if refused else {"reason": "invalid_credentials"},
     )
-    lockout.lockout_register_failure(username=username, ip=ip, request=request)
+    lockout.lockout_register_failure(request, username=username)
 
 
 class AuditMiddleware:

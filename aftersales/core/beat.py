@@ -47,6 +47,7 @@ class LeaderLease:
     def __init__(self, url: str, *, seconds: float, key: str = LEASE_KEY, owner: str | None = None):
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self.key = key
+        self.seconds = seconds
         self.milliseconds = int(seconds * 1000)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.held: bool | None = None  # unknown until the first attempt, so that one is logged either way
@@ -83,10 +84,14 @@ class LeaderScheduler(PersistentScheduler):
         self.lease = LeaderLease(url, seconds=seconds) if url else None
 
     def tick(self, *args, **kwargs):
-        if self.lease is not None and not self.lease.hold():
-            return CHECK_EVERY_SECONDS  # a standby sends nothing
-        wait = super().tick(*args, **kwargs)
-        return min(wait, CHECK_EVERY_SECONDS) if self.lease is not None else wait
+        if self.lease is None:
+            return super().tick(*args, **kwargs)
+        # Renew well within the lease: a lease shorter than the check interval would lapse between
+        # renewals and let a standby take over from a live leader.
+        check_every = min(CHECK_EVERY_SECONDS, self.lease.seconds / 3)
+        if not self.lease.hold():
+            return check_every  # a standby sends nothing
+        return min(super().tick(*args, **kwargs), check_every)
 
     def close(self):
         if self.lease is not None:

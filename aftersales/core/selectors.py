@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from .models import Customer, SlaClock
 from .phones import normalize_phone
-from .privacy import can_see_contact
+from .privacy import Audience, CustomerPrivacy, can_see_contact, customer_privacy
 from .roles import AGENT, SUPERVISOR, TECHNICIAN
 
 
@@ -37,12 +37,15 @@ def customer_list(*, search: str = "", user=None) -> QuerySet[Customer]:
     customers = (customers_visible_to(user) if user is not None else Customer.objects.all()).select_related("region")
     search = search.replace("\x00", "")  # PostgreSQL text cannot hold NUL
     if search:
-        phone = normalize_phone(search)
-        condition = Q(name__icontains=search) | Q(email__iexact=search)
-        if phone.lstrip("+").isdigit():
-            condition |= Q(phone__contains=phone)
-        customers = customers.filter(condition)
+        # Only the fields this user sees in full (core/privacy.py); nothing else may match.
+        condition = customer_privacy(user).search_condition(search) if user is not None else _search_all(search)
+        customers = customers.filter(condition) if condition else customers.none()
     return customers.order_by("name", "id")
+
+
+def _search_all(search: str) -> Q:
+    """Internal callers without a user (commands, services) search every field."""
+    return CustomerPrivacy(Audience.CONTACT).search_condition(search)
 
 
 def customer_by_phone(phone: str) -> Customer | None:
@@ -193,14 +196,10 @@ _NUMBER_PREFIX = re.compile(r"[A-Za-z]\d{4,}")
 
 
 def case_search_condition(search: str, user) -> Q:
-    """A case number, a number prefix, a unit serial, or — for contact roles — a customer's phone."""
+    """A case number, a number prefix, a unit serial, or — where the user sees it — a customer's phone."""
     # Exact matches use the unique indexes; a number prefix ("T20261123") lists a day's cases.
     condition = Q(number=search.upper()) | Q(unit__serial__in=[search, search.upper()])
     if _NUMBER_PREFIX.fullmatch(search):
         condition |= Q(number__startswith=search.upper())
-    phone = normalize_phone(search)
-    digits = phone.removeprefix("+")
-    # Searching by phone would tell someone who may not see numbers whose number it is (004 §4.3).
-    if can_see_contact(user) and len(digits) >= 4 and digits.isdigit():
-        condition |= Q(customer__phone__contains=phone)
-    return condition
+    # Searching a masked phone would tell its hidden digits (004 §4.3): the policy decides.
+    return condition | customer_privacy(user).search_condition(search, path="customer__", fields=("phone",))

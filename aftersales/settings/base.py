@@ -5,6 +5,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"  # run-time files of the embedded defaults (broker folders, beat schedule)
 
@@ -25,7 +27,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -40,19 +41,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "aftersales.core.api.http_errors.ApiErrorShapeMiddleware",
     "aftersales.core.security.ContentSecurityPolicyMiddleware",
+    "aftersales.core.security.PrivateResponseMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "aftersales.core.lockout.KnownDeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "aftersales.core.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "aftersales.core.audit.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "aftersales.urls"
+# JSON under /api/, Django's page elsewhere (aftersales/core/api/http_errors.py).
+CSRF_FAILURE_VIEW = "aftersales.core.api.http_errors.csrf_failure"
 WSGI_APPLICATION = "aftersales.wsgi.application"
 ASGI_APPLICATION = "aftersales.asgi.application"
 
@@ -150,12 +157,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Signed-in sessions (aftersales/core/sessions.py): end after this many seconds without a request,
+# and after SESSION_ABSOLUTE_TIMEOUT whatever the activity (the cookie and the stored session as well).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 # The model backend, refusing locked-out usernames and addresses first (aftersales/core/lockout.py).
 AUTHENTICATION_BACKENDS = ["aftersales.core.lockout.LockoutModelBackend"]
-LOGIN_LOCKOUT_FAILURES = env.int("LOGIN_LOCKOUT_FAILURES", default=5)  # per username, within the window
+# Failures within the window (aftersales/core/lockout.py): per address and username, and per known device;
+LOGIN_LOCKOUT_FAILURES = env.int("LOGIN_LOCKOUT_FAILURES", default=5)
 LOGIN_LOCKOUT_IP_FAILURES = env.int("LOGIN_LOCKOUT_IP_FAILURES", default=20)  # per client address
+# per username from every address (this lock does not apply to the user's known devices).
+LOGIN_LOCKOUT_USERNAME_FAILURES = env.int("LOGIN_LOCKOUT_USERNAME_FAILURES", default=20)
 LOGIN_LOCKOUT_WINDOW = env.int("LOGIN_LOCKOUT_WINDOW", default=15 * 60)  # seconds
 LOGIN_LOCKOUT_COOLDOWN = env.int("LOGIN_LOCKOUT_COOLDOWN", default=15 * 60)  # seconds
+# The signed cookie a successful login leaves, which lets that browser past the per-username lock.
+LOGIN_DEVICE_COOKIE_NAME = env("LOGIN_DEVICE_COOKIE_NAME", default="aftersales_device")
+LOGIN_DEVICE_COOKIE_AGE = env.int("LOGIN_DEVICE_COOKIE_AGE", default=180 * 86400)
 
 # --- Security headers (every environment; prod.py adds HSTS and secure cookies) --------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -203,7 +221,7 @@ STORAGES = {
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "aftersales.core.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -224,6 +242,11 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# Staff API tokens (aftersales/core/tokens.py): a new one per login, valid this many seconds (a long
+# working day: nobody is logged out mid-shift, a copied token is worthless by the next morning).
+API_TOKEN_TTL = env.int("API_TOKEN_TTL", default=12 * 3600)
+API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=10)  # the oldest beyond is revoked
+API_TOKEN_KEEP_DAYS = env.int("API_TOKEN_KEEP_DAYS", default=30)  # ended tokens kept for the record
 # List endpoints count at most this many rows; beyond it they answer "count_exact": false.
 API_COUNT_LIMIT = env.int("API_COUNT_LIMIT", default=10_000)
 
@@ -276,18 +299,11 @@ SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Service requests submitted through the portal form, per client address.
 PORTAL_REQUEST_RATE_LIMIT = env("PORTAL_REQUEST_RATE_LIMIT", default="10/hour")
+# Requests to the customer's tracking page /track/<token>/ (and its files), per client address.
+TRACK_PAGE_RATE_LIMIT = env("TRACK_PAGE_RATE_LIMIT", default="30/minute")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("LOG_FORMAT", default="json")  # "json" for log shippers, "text" for people
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {"()": "aftersales.core.logging.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Every handler redacts tracking links, one-time links and credentials (aftersales/core/logging.py).
+LOGGING = logging_config(level=LOG_LEVEL, log_format=LOG_FORMAT)

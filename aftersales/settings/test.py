@@ -18,6 +18,10 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"public": "10000/minute", "auth": "1
 # The same for the login lockout (aftersales/core/tests/test_security.py sets its own limits).
 LOGIN_LOCKOUT_FAILURES = 10000
 LOGIN_LOCKOUT_IP_FAILURES = 10000
+LOGIN_LOCKOUT_USERNAME_FAILURES = 10000
+TRACK_PAGE_RATE_LIMIT = "10000/minute"
+# And for session timeouts: many tests travel hours or days while signed in (test_sessions.py sets its own).
+SESSION_IDLE_TIMEOUT = SESSION_ABSOLUTE_TIMEOUT = SESSION_COOKIE_AGE = 10 * 365 * 86400
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

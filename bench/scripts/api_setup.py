@@ -18,8 +18,8 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
+from aftersales.core.models import ApiToken  # noqa: E402
 from aftersales.core.roles import SUPERVISOR  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
 from tickets.synth import tracking_token_for  # noqa: E402
@@ -69,7 +69,7 @@ def main() -> None:
             if "tickets_ticket" in sql and ("COUNT(" in sql or "ORDER BY" in sql):
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
                 plans[sql[:160]] = "\n".join(row[0] for row in cursor.fetchall())
-    Token.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user).delete()  # the load logs in afresh (POST /api/v1/auth/token/)
     print(
         json.dumps(
             {

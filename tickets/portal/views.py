@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 
 from aftersales.core import clock
 from aftersales.core.attachments import attachment_response
+from aftersales.core.throttling import rate_limited_page
 from aftersales.core.trackables import Tracked, TrackingActionUnsupported, TrackingConflict, trackable_find
 from complaints.portal.forms import ObjectForm
 from complaints.portal.progress import complaint_progress
@@ -161,8 +162,13 @@ def tracked_by_token(token: str) -> Tracked | None:
     return trackable_find(token)
 
 
+# Guessing tokens through the page must be slow, as through the JSON API (one scope for page and files).
+TRACK_RATE_SCOPE = "track-page"
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@rate_limited_page(scope=TRACK_RATE_SCOPE, rate_setting="TRACK_PAGE_RATE_LIMIT")
 def track(request, token: str):
     tracked = tracked_by_token(token)
     if tracked is None:
@@ -207,6 +213,7 @@ def track(request, token: str):
 
 @never_cache
 @require_http_methods(["GET", "HEAD"])
+@rate_limited_page(scope=TRACK_RATE_SCOPE, rate_setting="TRACK_PAGE_RATE_LIMIT")
 def track_attachment(request, token: str, attachment_id: int):
     """One file of the request, for whoever holds its link: the customer's own and those staff shared."""
     tracked = tracked_by_token(token)

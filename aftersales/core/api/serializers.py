@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import BusinessCalendar, Customer, Region, SlaClock, WorkingPeriod
-from ..privacy import can_see_contact, mask_address, mask_phone
+from ..privacy import customer_privacy
 from ..services import clean_phone
 from .reading import PlannedRepresentation
 
@@ -24,11 +24,8 @@ class CustomerSerializer(serializers.ModelSerializer):
         return clean_phone(value)
 
     def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if not can_see_contact(self.context["request"].user):
-            data["phone"] = mask_phone(data["phone"])
-            data["address"] = mask_address(data["address"])
-        return data
+        # Masked or hidden per field and role, as everywhere a customer is shown (core/privacy.py).
+        return customer_privacy(self.context["request"].user).apply(super().to_representation(instance))
 
 
 class SlaClockSerializer(PlannedRepresentation, serializers.ModelSerializer):

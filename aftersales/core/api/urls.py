@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .auth import ObtainTokenView
+from .auth import LogoutAllView, LogoutView, ObtainTokenView
 from .views import BusinessCalendarViewSet, CustomerViewSet
 
 router = SimpleRouter()
@@ -12,5 +12,7 @@ router.register("calendars", BusinessCalendarViewSet, basename="calendar")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", LogoutAllView.as_view(), name="api-logout-all"),
     *router.urls,
 ]

@@ -7,8 +7,10 @@ from .customers import Customer, Region
 from .numbering import NumberSequence
 from .outbox import DeliveryAttempt, OutboxMessage
 from .sla import ClockEvent, SlaClock
+from .tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "Attachment",
     "AuditEvent",
     "BusinessCalendar",

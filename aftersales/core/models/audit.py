@@ -17,6 +17,8 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", _("Logged out")
         LOCKED_OUT = "locked_out", _("Locked out")
         PERMISSION_DENIED = "permission_denied", _("Permission denied")
+        SESSION_EXPIRED = "session_expired", _("Session expired")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
 
     occurred_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)

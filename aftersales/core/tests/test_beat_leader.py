@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,20 @@ def test_a_lease_lost_with_redis_is_taken_again(isolated_redis_url):
     assert lease.hold()
     unreachable = LeaderLease("redis://127.0.0.1:1/0", seconds=30)
     assert not unreachable.hold()  # no Redis: stand by, never crash
+
+
+def test_the_leader_renews_well_within_a_short_lease(celery_broker, settings, tmp_path):
+    from aftersales.celery import app
+    from aftersales.core.beat import LeaderScheduler
+
+    settings.REDIS_URL, settings.BEAT_LEASE_SECONDS = celery_broker, 3
+    scheduler = LeaderScheduler(app=app, schedule_filename=str(tmp_path / "schedule"))
+    scheduler.lease.key = f"aftersales-tests:beat-leader:{uuid.uuid4().hex}"  # not another test's lease
+    try:
+        assert scheduler.tick() <= 1.0  # a third of the lease: it never lapses between renewals
+        assert scheduler.lease.held
+    finally:
+        scheduler.close()
 
 
 def _beat(redis_url: str, tmp_path: Path, name: str) -> tuple[subprocess.Popen, Path]:

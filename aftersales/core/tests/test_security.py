@@ -119,6 +119,48 @@ def test_prod_settings_send_hsts_and_csp():
     assert result.stdout.strip() == "ok", result.stderr
 
 
+# --- nothing personal in a cache (issue #18 item 9) --------------------------------------------
+
+
+def assert_not_stored(response) -> None:
+    assert "no-store" in response.headers.get("Cache-Control", ""), (response.status_code, response.headers)
+    assert response.headers.get("Pragma") == "no-cache"
+
+
+def test_authenticated_api_responses_are_never_stored(api_client, make_user):
+    from aftersales.core.services import customer_create
+
+    customer = customer_create(name="赵敏", phone="13800138001")
+    api_client.force_authenticate(make_user("agent"))
+    for path in ("/api/v1/customers/", f"/api/v1/customers/{customer.pk}/", "/api/v1/tickets/", "/api/v1/customers/0/"):
+        assert_not_stored(api_client.get(path))
+    assert_not_stored(api_client.post("/api/v1/customers/", {"name": ""}, format="json"))  # a 400 echoes input
+
+
+def test_api_responses_to_a_token_are_never_stored(make_user):
+    from rest_framework.test import APIClient
+
+    user = make_user("agent")
+    client = APIClient()
+    token = client.post(reverse("api-token"), {"username": user.username, "password": PASSWORD}).json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert_not_stored(client.get("/api/v1/customers/"))
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-valid-token-at-all")
+    assert_not_stored(client.get("/api/v1/customers/"))
+
+
+def test_session_api_responses_are_never_stored(client, make_user):
+    client.force_login(make_user("manager"))
+    assert_not_stored(client.get("/api/v1/customers/"))
+
+
+def test_admin_pages_are_never_stored(client, make_user):
+    assert_not_stored(client.get("/admin/login/"))
+    client.force_login(make_user(superuser=True))
+    for path in ("/admin/", "/admin/core/customer/", "/admin/tickets/ticket/"):
+        assert_not_stored(client.get(path))
+
+
 # --- login lockout ------------------------------------------------------------------------------
 
 
@@ -126,6 +168,7 @@ def test_prod_settings_send_hsts_and_csp():
 def lockout(settings):
     settings.LOGIN_LOCKOUT_FAILURES = 3
     settings.LOGIN_LOCKOUT_IP_FAILURES = 6
+    settings.LOGIN_LOCKOUT_USERNAME_FAILURES = 4
     settings.LOGIN_LOCKOUT_WINDOW = 600
     settings.LOGIN_LOCKOUT_COOLDOWN = 600
     return settings
@@ -139,24 +182,95 @@ def admin_login(client, username, password, address):
     return client.post("/admin/login/?next=/admin/", {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
-def test_admin_login_locks_a_username_out_after_repeated_failures(client, make_user, lockout):
+def refused(response) -> bool:
+    return response.status_code == 200 and "_auth_user_id" not in response.wsgi_request.session
+
+
+def test_admin_login_locks_an_address_out_for_a_username_after_repeated_failures(client, make_user, lockout):
     user = staff_user(make_user)
     address = fresh_address()
     for _attempt in range(3):
         response = admin_login(client, user.username, "wrong", address)
         assert response.status_code == 200
-    # Locked: even the right password is refused, with a message that says why.
+    # Locked: even the right password is refused from there, with a message that says why.
     response = admin_login(client, user.username, PASSWORD, address)
-    assert response.status_code == 200
-    assert "_auth_user_id" not in client.session
+    assert refused(response)
     message = response.context["form"].errors["__all__"][0]
     assert message.startswith(("Too many failed login attempts", "登录失败次数过多")), message
     assert any(error.code == "locked_out" for error in response.context["form"].non_field_errors().as_data())
-    # From another address too: the lock is on the username.
-    assert "_auth_user_id" not in admin_login(client, user.username, PASSWORD, fresh_address()).wsgi_request.session
     events = AuditEvent.objects.filter(username=user.username)
-    assert events.filter(action=AuditEvent.Action.LOCKED_OUT).count() == 1
-    assert events.filter(action=AuditEvent.Action.LOGIN_FAILED, details__reason="locked_out").count() == 2
+    locked = events.get(action=AuditEvent.Action.LOCKED_OUT)
+    assert [item["subject"] for item in locked.details["locked"]] == ["pair"]
+    assert events.filter(action=AuditEvent.Action.LOGIN_FAILED, details__reason="locked_out").count() == 1
+
+
+def test_failures_from_one_address_do_not_lock_the_real_user_out_elsewhere(make_user, lockout):
+    """Anyone could lock any known username for the cooldown with a few wrong passwords (#18 item 9)."""
+    from django.test import Client
+
+    user = staff_user(make_user)
+    attacker = fresh_address()
+    for _attempt in range(10):
+        admin_login(Client(), user.username, "wrong", attacker)
+    assert admin_login(Client(), user.username, PASSWORD, fresh_address()).status_code == 302
+
+
+def test_a_known_device_gets_past_a_username_locked_from_many_addresses(make_user, lockout):
+    from django.test import Client
+
+    user = staff_user(make_user)
+    own_browser = Client()
+    assert admin_login(own_browser, user.username, PASSWORD, fresh_address()).status_code == 302
+    cookie = own_browser.cookies[settings_module().LOGIN_DEVICE_COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and int(cookie["max-age"]) > 30 * 86400
+    own_browser.post("/admin/logout/")
+    # Guessing from many addresses, a few tries each: the username is locked for unknown devices.
+    for _attempt in range(4):
+        admin_login(Client(), user.username, "wrong", fresh_address())
+    assert refused(admin_login(Client(), user.username, PASSWORD, fresh_address()))
+    # The real user's browser, from wherever they are, still gets in.
+    assert admin_login(own_browser, user.username, PASSWORD, fresh_address()).status_code == 302
+    locked = AuditEvent.objects.get(username=user.username, action=AuditEvent.Action.LOCKED_OUT)
+    assert [item["subject"] for item in locked.details["locked"]] == ["user"]
+
+
+def test_a_known_device_is_bounded_by_its_own_counter(make_user, lockout):
+    from django.test import Client
+
+    user = staff_user(make_user)
+    browser = Client()
+    assert admin_login(browser, user.username, PASSWORD, fresh_address()).status_code == 302
+    browser.post("/admin/logout/")
+    for _attempt in range(3):
+        admin_login(browser, user.username, "wrong", fresh_address())
+    assert refused(admin_login(browser, user.username, PASSWORD, fresh_address()))
+    # Other browsers are not affected by that device's failures.
+    assert admin_login(Client(), user.username, PASSWORD, fresh_address()).status_code == 302
+
+
+def test_a_device_cookie_counts_only_for_the_users_it_names_and_only_when_signed(make_user, lockout):
+    from django.test import Client
+
+    user, other = staff_user(make_user), staff_user(make_user)
+    browser = Client()
+    assert admin_login(browser, user.username, PASSWORD, fresh_address()).status_code == 302
+    browser.post("/admin/logout/")  # the device cookie stays, as in a browser
+    name = settings_module().LOGIN_DEVICE_COOKIE_NAME
+    for _attempt in range(4):
+        admin_login(Client(), other.username, "wrong", fresh_address())
+    assert refused(admin_login(browser, other.username, PASSWORD, fresh_address()))  # not a device of theirs
+    forged = Client()
+    forged.cookies[name] = browser.cookies[name].value[:-2] + "xx"
+    for _attempt in range(4):
+        admin_login(Client(), user.username, "wrong", fresh_address())
+    assert refused(admin_login(forged, user.username, PASSWORD, fresh_address()))
+    assert admin_login(browser, user.username, PASSWORD, fresh_address()).status_code == 302
+
+
+def settings_module():
+    from django.conf import settings
+
+    return settings
 
 
 def test_lockout_ends_after_the_cooldown(client, make_user, lockout):
@@ -175,7 +289,10 @@ def test_lockout_ends_after_the_cooldown(client, make_user, lockout):
     assert AuditEvent.objects.filter(username=user.username, action=AuditEvent.Action.LOGIN).exists()
 
 
-def test_a_successful_login_resets_the_username_count(client, make_user, lockout):
+def test_a_successful_login_resets_the_count_of_its_address(client, make_user, lockout):
+    # The username's count from every address is not reset: the real user signing in must not
+    # wipe the count of someone guessing elsewhere (a known device is exempt from that one anyway).
+    lockout.LOGIN_LOCKOUT_USERNAME_FAILURES = 100
     user = staff_user(make_user)
     address = fresh_address()
     for _round in range(2):
@@ -195,6 +312,13 @@ def test_one_address_trying_many_usernames_is_locked_out(client, make_user, lock
     assert admin_login(client, user.username, PASSWORD, fresh_address()).status_code == 302
 
 
+def test_the_token_endpoint_sets_the_known_device_cookie_too(api_client, make_user, lockout):
+    user = staff_user(make_user)
+    response = api_client.post(reverse("api-token"), {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 200
+    assert settings_module().LOGIN_DEVICE_COOKIE_NAME in response.cookies
+
+
 def test_api_token_endpoint_locks_out_with_429_json(api_client, make_user, lockout):
     user = staff_user(make_user)
     address = fresh_address()
@@ -207,7 +331,7 @@ def test_api_token_endpoint_locks_out_with_429_json(api_client, make_user, locko
     assert body["code"] == "locked_out"
     assert isinstance(body["detail"], str) and body["detail"]
     assert 0 < int(response["Retry-After"]) <= 600
-    # The admin refuses the same username: one count for every way in.
+    # The admin refuses the same username from that address: one count for every way in.
     assert "_auth_user_id" not in admin_login(api_client, user.username, PASSWORD, address).wsgi_request.session
 
 
@@ -222,7 +346,7 @@ def test_api_token_failures_below_the_limit_are_400_and_success_is_audited(api_c
     assert response.status_code == 200
     login = AuditEvent.objects.get(username=user.username, action=AuditEvent.Action.LOGIN)
     assert (login.actor_id, login.channel, login.ip_address) == (user.pk, "api", address)
-    assert login.details == {"method": "token"}
+    assert login.details == {"method": "token", "token": response.json()["token"][:6]}
     failed = AuditEvent.objects.get(username=user.username, action=AuditEvent.Action.LOGIN_FAILED)
     assert (failed.channel, failed.ip_address, failed.actor_id) == ("api", address, None)
 
