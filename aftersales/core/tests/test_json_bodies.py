@@ -115,6 +115,8 @@ def test_a_json_body_that_is_not_an_object_is_a_400_never_a_500(make_user, path_
         response = client.generic(method, url, body, content_type="application/json")
 
         assert response.status_code < 500, (body, response.status_code, response.content[:300])
+        if response.status_code < 300 and "requestBody" not in operation:
+            continue  # an action without a body that never reads one (logout): nothing to refuse
         payload = response.json()
         assert payload["detail"] and isinstance(payload["code"], str), payload
         if takes_json(operation):
