@@ -12,14 +12,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from aftersales.core import clock
 from aftersales.core.admin_cases import (
@@ -32,10 +30,10 @@ from aftersales.core.admin_cases import (
     person,
 )
 from aftersales.core.admin_forms import SlaPolicyChecks, submit_to_service, told
-from tickets.intake import customer_for_request
+from aftersales.core.cases import ActionNotAllowed
 
 from . import services
-from .actions import ACTIONS, ActionNotAllowed, approval_limit
+from .actions import approval_limit
 from .admin_forms import (
     BreachExplainForm,
     ComplaintCreateForm,
@@ -46,16 +44,9 @@ from .admin_forms import (
     action_form_class,
     apply_service_error,
 )
-from .admin_queries import (
-    attach_sla_badges,
-    badge_for,
-    breached_condition,
-    clock_label,
-    corrective_actions_overdue_first,
-    corrective_is_overdue,
-    due_soon_condition,
-)
-from .choices import OPEN_STATUSES, CategoryGroup, ClockName, CorrectiveStatus, RootCause, Status
+from .admin_queries import corrective_actions_overdue_first, corrective_is_overdue
+from .cases import COMPLAINTS
+from .choices import OPEN_STATUSES, CategoryGroup, CorrectiveStatus, RootCause, Status
 from .models import (
     BreachReport,
     Complaint,
@@ -74,28 +65,11 @@ CORRECTIVE_STATUSES = (
     Status.CONFIRMED,
     Status.CLOSED,
 )
-NOTE_PERMISSIONS = ("complaints.respond_complaint", "complaints.investigate_complaint")
-
-# Timeline entries that are not actions of ACTIONS.
-_EVENT_LABELS = {
-    "create": _("Registered"),
-    "customer_message": _("Message from the customer"),
-    "note": _("Note"),
-    "escalate": _("Escalated"),
-    "duplicate_linked": _("The customer complained again (linked)"),
-    "corrective_action": _("Corrective action planned"),
-    "corrective_done": _("Corrective action done"),
-    "corrective_verified": _("Corrective action verified"),
-    "corrective_rejected": _("Corrective action not effective"),
-    "breach_explained": _("Late promise explained"),
-}
 
 
 class ComplaintEventInline(CaseEventInline):
     model = ComplaintEvent
-    action_specs = ACTIONS
-    event_labels = _EVENT_LABELS
-    status_choices = Status
+    case_spec = COMPLAINTS
 
 
 class CorrectiveActionInline(ReadOnlyInline):
@@ -126,8 +100,7 @@ class QueueFilter(CaseQueueFilter):
     ]
     owner_field = "owner"
     open_statuses = OPEN_STATUSES
-    due_soon_condition = staticmethod(due_soon_condition)
-    breached_condition = staticmethod(breached_condition)
+    case_spec = COMPLAINTS
 
 
 class CategoryGroupFilter(admin.SimpleListFilter):
@@ -224,30 +197,16 @@ class ComplaintAdmin(CaseAdmin):
 
     # --- the case hooks (aftersales.core.admin_cases) -----------------------------------------
 
+    case_spec = COMPLAINTS
     case_name = "complaint"
     case_search_fields = ["number", "unit__serial"]
-    action_specs = ACTIONS
-    action_conflicts = (ActionNotAllowed, ConcurrentTransition, TransitionNotAllowed)
     action_form_template = "admin/complaints/complaint/action_form.html"
-    note_permissions = NOTE_PERMISSIONS
-    clock_names = ClockName
     invalid_form_status = 400
-    attach_sla_badges = staticmethod(attach_sla_badges)
-    badge_for = staticmethod(badge_for)
-
-    def available_actions(self, complaint, user) -> list:
-        return services.actions_for(complaint, user)
 
     def case_action_form(self, action, complaint, user, data=None):
         form_class = action_form_class(action)
         extra = {"limit": approval_limit()} if form_class is ProposeResolutionForm else {}
         return form_class(data, complaint=complaint, user=user, **extra)
-
-    def transition(self, complaint, action, user, data):
-        return services.complaint_transition(complaint=complaint, action=action, actor=user, data=data)
-
-    def staff_note(self, complaint, *, body, user, public):
-        services.complaint_staff_note(complaint=complaint, body=body, actor=user, public=public)
 
     def action_denied(self, request, complaint, label, form, context):
         messages.error(request, gettext("You may not do “%(action)s” on this complaint.") % {"action": label})
@@ -271,8 +230,6 @@ class ComplaintAdmin(CaseAdmin):
 
     def extra_tools(self, request, complaint) -> list:
         tools = []
-        if self.may_note(request.user):
-            tools.append({"label": gettext("Add a note"), "url": self.admin_url("note", complaint.pk)})
         if request.user.has_perm("complaints.add_correctiveaction") and complaint.status in CORRECTIVE_STATUSES:
             tools.append(
                 {"label": gettext("Plan a corrective action"), "url": self.admin_url("corrective", complaint.pk)}
@@ -396,38 +353,24 @@ class ComplaintAdmin(CaseAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                with transaction.atomic():
-                    customer = data["customer"] or customer_for_request(
-                        name=data["new_customer_name"],
-                        phone=data["new_customer_phone"],
-                        email=data["new_customer_email"],
-                    )
-                    foreign = [ticket.number for ticket in data["ticket_numbers"] if ticket.customer_id != customer.pk]
-                    if foreign:
-                        raise ValidationError(
-                            {
-                                "ticket_numbers": gettext("Not tickets of this customer: %(numbers)s")
-                                % {"numbers": ", ".join(foreign)}
-                            }
-                        )
-                    if data["serial"] is not None and data["serial"].customer_id not in (None, customer.pk):
-                        raise ValidationError({"serial": gettext("This unit is registered to another customer.")})
-                    created = services.complaint_create(
-                        customer=customer,
-                        category=data["category"],
-                        severity=data["severity"],
-                        channel=data["channel"],
-                        description=data["description"],
-                        unit=data["serial"],
-                        tickets=data["ticket_numbers"],
-                        owner=data["owner"],
-                        actor=request.user,
-                        allow_duplicate=data["allow_duplicate"],
-                        duplicate_reason=data["duplicate_reason"],
-                    )
+                created = services.complaint_register(
+                    customer=form.customer_reference(),
+                    category=data["category"],
+                    severity=data["severity"],
+                    channel=data["channel"],
+                    description=data["description"],
+                    unit=data["serial"],
+                    ticket_numbers=data["ticket_numbers"],
+                    owner=data["owner"],
+                    actor=request.user,
+                    allow_duplicate=data["allow_duplicate"],
+                    duplicate_reason=data["duplicate_reason"],
+                )
             except PermissionDenied:
                 form.add_error(None, gettext("You may not handle a repeat complaint separately."))
             except ValidationError as error:
+                if hasattr(error, "error_dict") and "tickets" in error.error_dict:
+                    error = ValidationError({"ticket_numbers": error.error_dict["tickets"]})
                 apply_service_error(form, error)
             else:
                 complaint = created.complaint
@@ -704,7 +647,7 @@ class BreachReportAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("promise"), ordering="clock_name")
     def promise(self, report):
-        return clock_label(report.clock_name)
+        return COMPLAINTS.clock_label(report.clock_name)
 
     @admin.display(description=_("explained?"))
     def explain_link(self, report):

@@ -12,7 +12,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
@@ -34,12 +33,11 @@ from aftersales.core.admin_cases import (
 )
 from aftersales.core.admin_forms import SlaPolicyChecks, submit_to_service, told
 from aftersales.core.attachments import attachment_response
+from aftersales.core.cases import ActionNotAllowed
 from aftersales.core.roles import TECHNICIAN
 from warranty.choices import Charge
-from warranty.services import AlreadyAnswered
 
 from . import services
-from .actions import ACTIONS, ActionNotAllowed
 from .admin_forms import (
     AttachmentForm,
     BulkAssignForm,
@@ -52,14 +50,8 @@ from .admin_forms import (
     action_form_class,
     apply_service_error,
 )
-from .admin_queries import (
-    attach_sla_badges,
-    badge_for,
-    breached_condition,
-    due_soon_condition,
-)
-from .choices import OPEN_STATUSES, ClockName, FollowUpKind, Status
-from .intake import customer_for_request
+from .cases import TICKETS
+from .choices import OPEN_STATUSES, FollowUpKind, Status
 from .models import (
     FollowUp,
     PartUsage,
@@ -76,36 +68,12 @@ from .selectors import tickets_visible_to
 
 # Statuses in which a dispatch (and so an assignment) is possible (tickets.models.Ticket.dispatch).
 ASSIGNABLE_STATUSES = (Status.DIAGNOSING, Status.DISPATCHED)
-# Parts are recorded while the ticket is being worked on (services.part_record).
-PART_STATUSES = (Status.DIAGNOSING, Status.DISPATCHED, Status.IN_PROGRESS, Status.AWAITING_PARTS)
 BULK_ASSIGN_LIMIT = 200
-# Any of these lets a user write notes on tickets.
-NOTE_PERMISSIONS = (
-    "tickets.respond_ticket",
-    "tickets.diagnose_ticket",
-    "tickets.dispatch_ticket",
-    "tickets.work_ticket",
-)
-
-
-# Timeline entries that are not actions of ACTIONS.
-_EVENT_LABELS = {
-    "create": _("Registered"),
-    "customer_message": _("Message from the customer"),
-    "note": _("Note"),
-    "rate": _("Survey answered"),
-    "standby_lent": _("Standby unit lent"),
-    "standby_returned": _("Standby unit returned"),
-    "attachment_added": _("File added"),
-    "work_recorded": _("Labour and travel recorded"),
-}
 
 
 class TicketEventInline(CaseEventInline):
     model = TicketEvent
-    action_specs = ACTIONS
-    event_labels = _EVENT_LABELS
-    status_choices = Status
+    case_spec = TICKETS
 
 
 class PartUsageInline(ReadOnlyInline):
@@ -192,8 +160,8 @@ class QueueFilter(CaseQueueFilter):
     ]
     owner_field = "assignee"
     open_statuses = OPEN_STATUSES
-    due_soon_condition = staticmethod(due_soon_condition)
-    breached_condition = staticmethod(breached_condition)
+    case_spec = TICKETS
+    escalated_is_breached = True
 
 
 @admin.register(Ticket)
@@ -260,27 +228,13 @@ class TicketAdmin(CaseAdmin):
 
     # --- the case hooks (aftersales.core.admin_cases) -----------------------------------------
 
+    case_spec = TICKETS
     case_name = "ticket"
     case_search_fields = ["number", "unit__serial", "customer__name"]
-    action_specs = ACTIONS
-    action_conflicts = (ActionNotAllowed, ConcurrentTransition, AlreadyAnswered)
     action_form_template = "admin/tickets/ticket/action_form.html"
-    note_permissions = NOTE_PERMISSIONS
-    clock_names = ClockName
-    attach_sla_badges = staticmethod(attach_sla_badges)
-    badge_for = staticmethod(badge_for)
-
-    def available_actions(self, ticket, user) -> list:
-        return services.actions_for(ticket, user)
 
     def case_action_form(self, action, ticket, user, data=None):
         return action_form_class(action)(data, ticket=ticket, user=user)
-
-    def transition(self, ticket, action, user, data):
-        return services.ticket_transition(ticket=ticket, action=action, actor=user, data=data)
-
-    def staff_note(self, ticket, *, body, user, public):
-        services.ticket_staff_note(ticket=ticket, body=body, actor=user, public=public)
 
     def action_denied(self, request, ticket, label, form, context):
         self.message_user(
@@ -305,9 +259,7 @@ class TicketAdmin(CaseAdmin):
 
     def extra_tools(self, request, ticket) -> list:
         tools = []
-        if self.may_note(request.user):
-            tools.append({"label": gettext("Add a note"), "url": self.admin_url("note", ticket.pk)})
-        if request.user.has_perm("tickets.add_partusage") and ticket.status in PART_STATUSES:
+        if ticket.status in services.PART_STATUSES and services.may_record_part(ticket, request.user):
             tools.append({"label": gettext("Record a part"), "url": self.admin_url("part", ticket.pk)})
         if ticket.status in services.WORK_STATUSES and services.may_record_work(ticket, request.user):
             tools.append({"label": gettext("Record labour and travel"), "url": self.admin_url("work", ticket.pk)})
@@ -396,7 +348,7 @@ class TicketAdmin(CaseAdmin):
             object_id,
             label=gettext("Record a part"),
             form_class=PartForm,
-            allowed=lambda ticket, user: user.has_perm("tickets.add_partusage"),
+            allowed=services.may_record_part,
             perform=lambda ticket, data: services.part_record(ticket=ticket, actor=request.user, **data),
             not_now=gettext("Parts are recorded while the ticket is being worked on."),
             done=lambda usage: gettext("Part %(part)s recorded.") % {"part": usage},
@@ -459,21 +411,17 @@ class TicketAdmin(CaseAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                with transaction.atomic():
-                    customer = data["customer"] or customer_for_request(
-                        name=data["new_customer_name"],
-                        phone=data["new_customer_phone"],
-                        email=data["new_customer_email"],
-                    )
-                    created = services.ticket_create(
-                        customer=customer,
-                        ticket_type=data["ticket_type"],
-                        description=data["description"],
-                        channel=data["channel"],
-                        priority=data["priority"],
-                        unit=data["serial"],
-                        actor=request.user,
-                    )
+                created = services.ticket_register(
+                    customer=form.customer_reference(),
+                    ticket_type=data["ticket_type"],
+                    description=data["description"],
+                    channel=data["channel"],
+                    priority=data["priority"],
+                    unit=data["serial"],
+                    actor=request.user,
+                )
+            except PermissionDenied:
+                form.add_error(None, gettext("You may not register new customers."))
             except ValidationError as error:
                 apply_service_error(form, error)
             else:

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
-from aftersales.core.models import Attachment
+from aftersales.core.cases.models import CaseAttachment, CaseEvent
 from aftersales.core.models.sla import default_thresholds
 
 from .choices import (
@@ -282,45 +282,24 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         self.first_visit_fixed = False  # it came back: not fixed the first time
 
 
-class TicketEvent(models.Model):
-    """Append-only history: who did what, when, from which state to which."""
+class TicketEvent(CaseEvent):
+    """Append-only history: who did what, when, from which state to which (``CaseEvent``)."""
 
+    case_field = "ticket"
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("action"), max_length=30)
-    from_status = models.CharField(_("from"), max_length=20, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    by_customer = models.BooleanField(_("by the customer"), default=False)
-    note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True)
-    # Shown on the customer's tracking page (internal notes are not).
-    public = models.BooleanField(_("visible to the customer"), default=True)
-    created_at = models.DateTimeField(_("at"), db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(CaseEvent.Meta):
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
 
-    def __str__(self) -> str:
-        return f"{self.ticket_id} {self.action} {self.from_status}→{self.to_status}"
 
-
-class TicketAttachment(Attachment):
+class TicketAttachment(CaseAttachment):
     """A photo or document on a ticket, from the customer (portal, API) or from staff."""
 
+    case_field = "ticket"
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="attachments")
-    # The customer sees their own files and those staff chose to show them (as with notes).
-    public = models.BooleanField(_("visible to the customer"), default=False)
 
-    class Meta(Attachment.Meta):
+    class Meta(CaseAttachment.Meta):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
 

@@ -2,19 +2,25 @@
 
 A case has a number, a customer, a status moved only by services through action buttons, SLA clocks,
 an event timeline and a public tracking view. Its admin page is read-only; each button opens a small
-form that calls the app's service. This module holds the parts that are the same for every case:
-the work queues, the phone-aware search and masked phone (004 §4.3), the SLA badge and clock table,
-the timeline inline, and the action-form views. Each app's admin names its own services, forms,
-labels and messages through the class attributes and hooks below.
+form that calls the case kit's services (aftersales/core/cases) for the app's ``CaseSpec``. This
+module holds the parts that are the same for every case: the work queues, the phone-aware search and
+masked phone (004 §4.3), the SLA badge and clock table, the timeline inline, and the action-form and
+note views. Each app's admin names its spec (``case_spec``), its forms and its messages through the
+class attributes and hooks below; who may do what is asked of the kit's predicates, the same ones
+its services enforce.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,14 +29,19 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from aftersales.core import clock
+from aftersales.core import cases, clock
 from aftersales.core.admin_forms import NoteForm, apply_service_error, submit_to_service, told
 from aftersales.core.calendars.services import calendar_specs
+from aftersales.core.models import SlaClock
 from aftersales.core.phones import normalize_phone
 from aftersales.core.privacy import can_see_contact, mask_phone
 from aftersales.core.selectors import clocks_for
+from aftersales.core.sla import badges
 from aftersales.core.sla.badges import OPEN_CLOCK_STATES, read_clock
+
+DUE_SOON = timedelta(hours=4)
 
 
 def local_time(moment) -> str:
@@ -68,11 +79,9 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class CaseEventInline(ReadOnlyInline):
-    """The timeline of a case; ``action_specs`` labels the action events, ``event_labels`` the others."""
+    """The timeline of a case, labelled by its ``case_spec`` (actions, then the spec's event labels)."""
 
-    action_specs: dict = {}
-    event_labels: dict = {}
-    status_choices = None  # the app's Status choices
+    case_spec: cases.CaseSpec
 
     verbose_name = _("timeline entry")
     verbose_name_plural = _("timeline")
@@ -85,15 +94,14 @@ class CaseEventInline(ReadOnlyInline):
 
     @admin.display(description=_("action"))
     def what(self, event):
-        spec = self.action_specs.get(event.action)
-        return spec.label if spec else self.event_labels.get(event.action, event.action)
+        return self.case_spec.label_for(event.action)
 
     @admin.display(description=_("status"))
     def change(self, event):
         if not event.to_status or event.from_status == event.to_status:
             return "—"
-        before = choice_label(self.status_choices, event.from_status)
-        after = choice_label(self.status_choices, event.to_status)
+        before = choice_label(self.case_spec.status_choices, event.from_status)
+        after = choice_label(self.case_spec.status_choices, event.to_status)
         return f"{before} → {after}" if before else after
 
     @admin.display(description=_("details"))
@@ -109,6 +117,33 @@ class CaseEventInline(ReadOnlyInline):
         return gettext("customer") if event.by_customer else gettext("system")
 
 
+def _work_clocks(spec: cases.CaseSpec):
+    """The case's work clocks, for ``Exists`` subqueries over a list of cases."""
+    return SlaClock.objects.filter(
+        content_type=ContentType.objects.get_for_model(spec.model), object_id=OuterRef("pk"), name__in=spec.clocks.work
+    )
+
+
+def due_soon_condition(spec: cases.CaseSpec, now, within: timedelta = DUE_SOON) -> Exists:
+    """An open, running work clock falls due within ``within`` (and is not late yet)."""
+    return Exists(_work_clocks(spec).filter(state=SlaClock.State.RUNNING, due_at__gt=now, due_at__lte=now + within))
+
+
+def breached_condition(spec: cases.CaseSpec, now, *, escalated: bool = False) -> Q:
+    """A work clock is late: recorded by the sweep, or past due before the next sweep notices it.
+
+    ``escalated``: a case already escalated counts as well (tickets).
+    """
+    late = _work_clocks(spec).filter(Q(breached_at__isnull=False) | Q(state=SlaClock.State.RUNNING, due_at__lte=now))
+    condition = Q(Exists(late))
+    return Q(escalation_level__gt=0) | condition if escalated else condition
+
+
+def attach_sla_badges(spec: cases.CaseSpec, subjects, now) -> None:
+    """Give each case ``sla_badge``: one query for the page's clocks, one for their calendars."""
+    badges.attach_badges(subjects, now, clock_names=spec.clocks.work, label=spec.clock_label)
+
+
 class CaseQueueFilter(admin.SimpleListFilter):
     """Work queues over open cases: mine, unassigned, due soon, breached (labels per app)."""
 
@@ -116,15 +151,15 @@ class CaseQueueFilter(admin.SimpleListFilter):
     parameter_name = "queue"
     queues: list = []  # (value, label) for "mine", "unassigned", "due_soon", "breached"
     owner_field = "owner"
-    open_statuses = ()
+    open_statuses: frozenset = frozenset()
+    case_spec: cases.CaseSpec
+    escalated_is_breached = False  # an escalated case is in the "breached" queue too
 
-    @staticmethod
-    def due_soon_condition(now):
-        raise NotImplementedError
+    def due_soon_condition(self, now):
+        return due_soon_condition(self.case_spec, now)
 
-    @staticmethod
-    def breached_condition(now):
-        raise NotImplementedError
+    def breached_condition(self, now):
+        return breached_condition(self.case_spec, now, escalated=self.escalated_is_breached)
 
     def lookups(self, request, model_admin):
         return self.queues
@@ -149,47 +184,25 @@ class CaseChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
         # One query for the clocks of the whole page (and one for their calendars).
-        self.model_admin.attach_sla_badges(list(self.result_list), clock.now())
+        attach_sla_badges(self.model_admin.case_spec, list(self.result_list), clock.now())
 
 
 class CaseAdmin(admin.ModelAdmin):
-    """The read-only page of a case with its action buttons; the app fills in the hooks."""
+    """The read-only page of a case with its action buttons; the app names its spec and fills the hooks."""
 
+    case_spec: cases.CaseSpec
     case_name = "case"  # the template context name of the case ("ticket", "complaint")
     case_search_fields: list = ["number"]  # searched for everyone; the phone only by roles that call
-    action_specs: dict = {}  # the app's ACTIONS: name → spec with a label
-    action_conflicts: tuple = ()  # exceptions meaning "the case changed meanwhile"
     action_form_template = ""
-    note_permissions: tuple = ()  # any of these lets a user write notes
-    clock_names = None  # the app's ClockName choices
     invalid_form_status = 200  # of an action form shown again with errors
 
     # --- hooks the app's admin fills in -------------------------------------------------------
 
-    @staticmethod
-    def attach_sla_badges(cases, now) -> None:
-        raise NotImplementedError
-
-    @staticmethod
-    def badge_for(reading):
-        raise NotImplementedError
-
-    def available_actions(self, case, user) -> list:
-        """The names of the actions ``user`` may take on ``case`` now."""
-        raise NotImplementedError
-
     def case_action_form(self, action, case, user, data=None) -> forms.Form:
         raise NotImplementedError
 
-    def transition(self, case, action, user, data):
-        """Call the app's transition service; returns the case."""
-        raise NotImplementedError
-
-    def staff_note(self, case, *, body, user, public):
-        raise NotImplementedError
-
     def extra_tools(self, request, case) -> list:
-        """The buttons besides the actions (note, part, corrective action…): dicts of label and url."""
+        """The buttons besides the actions and the note (part, corrective action…): dicts of label and url."""
         return []
 
     def action_denied(self, request, case, label, form, context):
@@ -211,6 +224,24 @@ class CaseAdmin(admin.ModelAdmin):
         """More for the action form's template (e.g. the quote being approved)."""
         return {}
 
+    # --- what the kit decides -----------------------------------------------------------------
+
+    @property
+    def action_specs(self):
+        return self.case_spec.actions
+
+    @property
+    def action_conflicts(self) -> tuple:
+        """Refusals meaning "the case changed meanwhile" (the API answers them 409)."""
+        return (cases.ActionNotAllowed, *self.case_spec.conflicts, ConcurrentTransition, TransitionNotAllowed)
+
+    def available_actions(self, case, user) -> list:
+        """The names of the actions ``user`` may take on ``case`` now (``cases.actions_for``)."""
+        return cases.actions_for(self.case_spec, case, user)
+
+    def may_note(self, case, user) -> bool:
+        return cases.may_note(self.case_spec, case, user)
+
     # --- permissions: the case changes only through services ----------------------------------
 
     def has_change_permission(self, request, obj=None):
@@ -218,9 +249,6 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def may_note(self, user) -> bool:
-        return any(user.has_perm(permission) for permission in self.note_permissions)
 
     # --- list ---------------------------------------------------------------------------------
 
@@ -280,6 +308,7 @@ class CaseAdmin(admin.ModelAdmin):
     @admin.display(description=_("SLA clocks"))
     def sla_clocks(self, case):
         clocks = list(clocks_for(case).select_related("calendar"))
+        spec = self.case_spec
         if not clocks:
             return "—"
         now = clock.now()
@@ -287,12 +316,12 @@ class CaseAdmin(admin.ModelAdmin):
         rows = []
         for item in clocks:
             if item.state in OPEN_CLOCK_STATES:
-                state = self.badge_for(read_clock(item, now, specs)).html()
+                state = badges.badge_for(read_clock(item, now, specs), spec.clock_label).html()
             else:
                 state = item.get_state_display()
             rows.append(
                 (
-                    choice_label(self.clock_names, item.name),
+                    spec.clock_label(item.name),
                     item.cycle,
                     state,
                     local_time(item.due_at),
@@ -329,7 +358,11 @@ class CaseAdmin(admin.ModelAdmin):
             {"name": name, "label": self.action_specs[name].label, "url": self.admin_url("action", case.pk, name)}
             for name in self.available_actions(case, request.user)
         ]
-        return {f"{self.case_name}_actions": actions, f"{self.case_name}_tools": self.extra_tools(request, case)}
+        tools = []
+        if self.may_note(case, request.user):
+            tools.append({"label": gettext("Add a note"), "url": self.admin_url("note", case.pk)})
+        tools += self.extra_tools(request, case)
+        return {f"{self.case_name}_actions": actions, f"{self.case_name}_tools": tools}
 
     # --- the action forms ---------------------------------------------------------------------
 
@@ -401,10 +434,18 @@ class CaseAdmin(admin.ModelAdmin):
         change_url = self.change_url(case)
         context = {"title": f"{case.number}: {spec.label}", "action_label": spec.label}
         if request.method == "POST":
-            form = self.case_action_form(action, case, request.user, request.POST)
+            form = self.offered_action_form(action, case, request.user, request.POST)
             if form.is_valid():
                 try:
-                    case = self.transition(case, action, request.user, form.service_data())
+                    # The transition and its message to the customer: one intent, one transaction.
+                    case = cases.case_transition(
+                        self.case_spec,
+                        case=case,
+                        action=action,
+                        actor=request.user,
+                        data=form.service_data(),
+                        customer_message=form.cleaned_data.get("customer_message", ""),
+                    )
                 except PermissionDenied:
                     return self.action_denied(request, case, spec.label, form, context)
                 except self.action_conflicts:
@@ -413,8 +454,6 @@ class CaseAdmin(admin.ModelAdmin):
                 except ValidationError as error:
                     apply_service_error(form, error)
                 else:
-                    if message := form.cleaned_data.get("customer_message", "").strip():
-                        self.staff_note(case, body=message, user=request.user, public=True)
                     self.message_user(request, self.done_message(case, spec.label), messages.SUCCESS)
                     self.action_done(request, case, action)
                     return HttpResponseRedirect(change_url)
@@ -422,21 +461,34 @@ class CaseAdmin(admin.ModelAdmin):
             if action not in self.available_actions(case, request.user):
                 self.message_user(request, self.changed_message(spec.label), messages.WARNING)
                 return HttpResponseRedirect(change_url)
-            form = self.case_action_form(action, case, request.user)
+            form = self.offered_action_form(action, case, request.user)
         context = {**context, "form": form, **self.action_context(case, action, form)}
         return self.render_case_form(request, case, context, status=self.invalid_form_status if form.errors else 200)
+
+    def offered_action_form(self, action, case, user, data=None) -> forms.Form:
+        """The app's form of the action, without the customer message for those who may not write one."""
+        form = self.case_action_form(action, case, user, data)
+        if "customer_message" in form.fields and not cases.may_publish(self.case_spec, user):
+            del form.fields["customer_message"]
+        return form
 
     def note_view(self, request, object_id):
         case = self.case_or_none(request, object_id)
         if case is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.may_note(request.user):
+        if not self.may_note(case, request.user):
             raise PermissionDenied
         form = NoteForm(request.POST or None)
+        if not cases.may_publish(self.case_spec, request.user):
+            del form.fields["public"]  # a note the customer reads is the service desk's (the service says so too)
         if request.method == "POST" and form.is_valid():
             try:
-                self.staff_note(
-                    case, body=form.cleaned_data["body"], user=request.user, public=form.cleaned_data["public"]
+                cases.case_staff_note(
+                    self.case_spec,
+                    case=case,
+                    body=form.cleaned_data["body"],
+                    actor=request.user,
+                    public=form.cleaned_data.get("public", False),
                 )
             except ValidationError as error:
                 apply_service_error(form, error)

@@ -59,8 +59,11 @@ class Tracked:
 _registry: dict[str, Trackable] = {}
 
 
-def register_trackable(trackable: Trackable) -> None:
-    """Called from ``AppConfig.ready``; registering a kind again replaces it (autoreload)."""
+def register_trackable(trackable: Trackable, *, model=None) -> None:
+    """Called through ``cases.register_case``; registering a kind again replaces it (autoreload).
+
+    ``model`` is the case model the trackable serves (the tracking links point at its rows).
+    """
     _registry[trackable.kind] = trackable
 
 

@@ -1,5 +1,4 @@
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found
@@ -13,11 +12,6 @@ from .health import health_report
 def healthz(request):
     healthy, report = health_report()
     return JsonResponse(report, status=200 if healthy else 503)
-
-
-@require_GET
-def portal_home(request):
-    return render(request, "portal/home.html")
 
 
 def _wants_json(request) -> bool:

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "complaints",
     "emergency",
     "kpi",
+    "aftersales.portal",
 ]
 
 MIDDLEWARE = [

@@ -17,10 +17,9 @@ from rest_framework.response import Response
 
 from aftersales.core.api.parsers import SafeJSONParser
 from aftersales.core.api.services import reject_nul, validation_codes_kept
+from aftersales.core.portal.fields import intake_attachments_field
+from aftersales.core.portal.views import PublicView
 from aftersales.core.services import clean_phone
-from aftersales.core.uploads import validate_attachment
-from tickets.api.public import PublicView
-from tickets.intake import MAX_REQUEST_ATTACHMENTS
 
 from ..choices import Category
 from ..intake import complaint_submit
@@ -37,13 +36,7 @@ class PublicComplaintSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=MAX_DESCRIPTION)
     serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     ticket_number = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    attachments = serializers.ListField(
-        child=serializers.FileField(validators=[validate_attachment]),
-        max_length=MAX_REQUEST_ATTACHMENTS,
-        required=False,
-        default=list,
-        help_text="multipart only: up to 5 photos or documents (PDF, JPEG, PNG, WebP; 10 MB each)",
-    )
+    attachments = intake_attachments_field()
 
     def validate_phone(self, value: str) -> str:
         try:

@@ -10,9 +10,9 @@ from rest_framework import serializers
 
 from aftersales.core.api.reading import PlannedRepresentation
 from aftersales.core.api.serializers import ChoiceLabelField, SlaClockSerializer, StatusListField, sla_representation
+from aftersales.core.portal.fields import CustomerRefField
 from aftersales.core.privacy import CUSTOMER_SUMMARY_SCHEMA, customer_summary
 from aftersales.core.uploads import validate_attachment
-from tickets.api.serializers import CustomerRefField
 
 from .. import selectors, services
 from ..choices import OPEN_STATUSES, Category, CategoryGroup, Channel, Severity, Status

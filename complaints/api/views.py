@@ -8,7 +8,6 @@ and 404 for any one complaint, as if it did not exist.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -21,13 +20,12 @@ from rest_framework.response import Response
 from aftersales.core.api.parsers import SafeJSONParser
 from aftersales.core.api.permissions import ActionPermissions
 from aftersales.core.api.renderers import DOWNLOAD_RENDERERS
-from aftersales.core.api.services import customer_for_reference, reject_nul, service_errors, validation_codes_kept
+from aftersales.core.api.services import reject_nul, service_errors, validation_codes_kept
 from aftersales.core.attachments import attachment_response
-from tickets.models import Ticket
-from warranty.selectors import unit_by_serial
+from aftersales.core.cases import ActionNotAllowed
 
 from .. import selectors, services
-from ..actions import ActionNotAllowed
+from ..cases import COMPLAINTS
 from ..models import BreachReport, Complaint, CorrectiveAction
 from .serializers import (
     BreachExplainSerializer,
@@ -49,8 +47,7 @@ from .serializers import (
 )
 
 VIEW = "complaints.view_complaint"
-CONFLICTS = (ActionNotAllowed,)
-NOTE_PERMISSIONS = ("complaints.respond_complaint", "complaints.investigate_complaint")
+CONFLICTS = (ActionNotAllowed, *COMPLAINTS.conflicts)
 
 
 _FILTER_PARAMETERS = [
@@ -124,31 +121,21 @@ class ComplaintViewSet(viewsets.GenericViewSet):
         serializer = ComplaintCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = reject_nul(serializer.validated_data)
-        with transaction.atomic(), service_errors(CONFLICTS):
-            customer = customer_for_reference(data["customer"], user=request.user)
-            unit = None
-            if serial := data["serial"].strip():
-                unit = unit_by_serial(serial)
-                if unit is None:
-                    raise ValidationError({"serial": [_("No registered unit with this serial number.")]})
-            tickets = list(Ticket.objects.filter(number__in=[number.upper() for number in data["tickets"]]))
-            if len(tickets) != len({number.upper() for number in data["tickets"]}):
-                raise ValidationError({"tickets": [_("Unknown ticket number.")]})
-            if any(ticket.customer_id != customer.pk for ticket in tickets):
-                raise ValidationError({"tickets": [_("A related ticket belongs to another customer.")]})
-            owner = None
-            if data["owner"]:
-                owner = get_user_model().objects.filter(username=data["owner"], is_active=True).first()
-                if owner is None:
-                    raise ValidationError({"owner": [_("No active staff member with this username.")]})
-            created = services.complaint_create(
-                customer=customer,
+        owner = None
+        if data["owner"]:
+            owner = get_user_model().objects.filter(username=data["owner"], is_active=True).first()
+            if owner is None:
+                raise ValidationError({"owner": [_("No active staff member with this username.")]})
+        with service_errors(CONFLICTS):
+            # The customer lookup (or registration) and the complaint: one transaction, in the service.
+            created = services.complaint_register(
+                customer=data["customer"],
                 category=data["category"],
                 severity=data["severity"],
                 channel=data["channel"],
                 description=data["description"],
-                unit=unit,
-                tickets=tickets,
+                serial=data["serial"],
+                ticket_numbers=data["tickets"],
                 owner=owner,
                 actor=request.user,
                 allow_duplicate=data["allow_duplicate"],
@@ -206,9 +193,9 @@ class ComplaintViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def notes(self, request, number: str):
-        if not any(request.user.has_perm(permission) for permission in NOTE_PERMISSIONS):
-            raise PermissionDenied(_("You may not add notes to complaints."))
         complaint = self.get_object()
+        if not services.may_note(complaint, request.user):
+            raise PermissionDenied(_("You may not add notes to complaints."))
         serializer = ComplaintNoteCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors(CONFLICTS):

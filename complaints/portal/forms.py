@@ -6,10 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.portal.fields import MultipleFileField
 from aftersales.core.services import clean_phone
-from aftersales.core.uploads import validate_attachment
-from tickets.intake import MAX_REQUEST_ATTACHMENTS
-from tickets.portal.forms import MultipleFileField
 
 from ..admin_forms import grouped_categories
 
@@ -52,8 +50,6 @@ class ComplaintForm(forms.Form):
     photos = MultipleFileField(
         label=_("Photos or documents (optional)"),
         required=False,
-        max_files=MAX_REQUEST_ATTACHMENTS,
-        validators=[validate_attachment],
         help_text=_(
             "Up to 5 files: photos of the problem, the invoice or a letter. JPEG, PNG, WebP or PDF, 10 MB each."
         ),

@@ -1,7 +1,7 @@
 """The customer's complaint page: ``/complaint/`` → ``intake.complaint_submit``, then the link once.
 
-Following the complaint is the shared tracking page (tickets/portal/views.py ``track``), which
-serves every registered trackable.
+Following the complaint is the portal shell's ``/track/<token>/`` (aftersales/portal/views.py),
+which shows it through ``complaints.trackable.ComplaintTrackable``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from tickets.portal.ratelimit import client_ident, rate_limit_hit
+from aftersales.core.portal.ratelimit import client_ident, rate_limit_hit
+from aftersales.core.portal.views import add_service_errors, private
 
 from ..intake import complaint_submit
 from .forms import ComplaintForm
@@ -27,21 +28,6 @@ TEMPLATE = "complaints/portal/complaint_form.html"
 
 def complaint_rate() -> str:
     return getattr(settings, "PORTAL_COMPLAINT_RATE_LIMIT", DEFAULT_COMPLAINT_RATE)
-
-
-def _private(response):
-    """The page shows a secret link: not indexed, not sent on as a referrer (as tickets' pages)."""
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @never_cache
@@ -69,7 +55,7 @@ def complaint_create_view(request):
             attachments=data["photos"],
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return render(request, TEMPLATE, {"form": form}, status=400)
     created = submitted.created
     # The token is shown once, on the next page (redirect-after-post); only its hash is stored.
@@ -88,11 +74,11 @@ def complaint_thanks(request):
     if not created:
         # Reloaded or opened directly: the link is not shown a second time.
         return HttpResponseRedirect(reverse("complaints_portal:complaint"))
-    tracking_path = reverse("tickets_portal:track", args=[created["token"]])
+    tracking_path = reverse("portal-track", args=[created["token"]])
     context = {
         "number": created["number"],
         "linked_to": created.get("linked_to", ""),
         "tracking_path": tracking_path,
         "tracking_url": request.build_absolute_uri(tracking_path),
     }
-    return _private(render(request, "complaints/portal/complaint_thanks.html", context))
+    return private(render(request, "complaints/portal/complaint_thanks.html", context))

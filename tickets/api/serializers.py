@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aftersales.core.api.reading import PlannedRepresentation
 from aftersales.core.api.serializers import ChoiceLabelField, SlaClockSerializer, StatusListField, sla_representation
+from aftersales.core.portal.fields import CustomerRefField
 from aftersales.core.privacy import CUSTOMER_SUMMARY_SCHEMA, customer_summary
-from aftersales.core.services import clean_phone
 from aftersales.core.uploads import validate_attachment
 
 from .. import selectors, services
@@ -25,8 +23,6 @@ from ..models import PartUsage, Ticket, TicketAttachment, TicketEvent
 from ..selectors import Queue
 
 MAX_TEXT = 5000
-# The largest value a PostgreSQL bigint primary key holds; larger ids are simply not found.
-MAX_ID = 2**63 - 1
 
 
 # --- the ticket -----------------------------------------------------------------------------
@@ -265,58 +261,6 @@ class TicketFilterSerializer(serializers.Serializer):
 
 
 # --- input --------------------------------------------------------------------------------------
-
-
-class NewCustomerSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    phone = serializers.CharField(max_length=50)
-    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
-
-    def validate_phone(self, value: str) -> str:
-        try:
-            return clean_phone(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from error
-
-
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "integer", "description": "an existing customer's id"},
-            {
-                "type": "object",
-                "description": "found by normalised phone number, else registered",
-                "properties": {"name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}},
-                "required": ["name", "phone"],
-            },
-        ]
-    }
-)
-class CustomerRefField(serializers.Field):
-    """``"customer": 42`` (an existing customer) or ``{"name", "phone", "email"?}`` (found by phone, or new)."""
-
-    default_error_messages = {
-        "invalid": _("Give a customer id or an object with name and phone."),
-        "unknown": _("No customer with this id."),
-    }
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            self.fail("invalid")
-        if isinstance(data, int) or (isinstance(data, str) and data.isascii() and data.isdigit()):
-            customer_id = int(data)
-            if not 1 <= customer_id <= MAX_ID:
-                self.fail("unknown")
-            return {"id": customer_id}
-        if isinstance(data, dict):
-            nested = NewCustomerSerializer(data=data)
-            if not nested.is_valid():
-                raise serializers.ValidationError(nested.errors)
-            return {"new": nested.validated_data}
-        self.fail("invalid")
-
-    def to_representation(self, value):  # pragma: no cover - input only
-        return value
 
 
 class TicketCreateSerializer(serializers.Serializer):

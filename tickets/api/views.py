@@ -7,23 +7,21 @@ a technician asking for someone else's ticket gets 404, as if it did not exist.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from aftersales.core.api.parsers import SafeJSONParser
 from aftersales.core.api.permissions import ActionPermissions
 from aftersales.core.api.renderers import DOWNLOAD_RENDERERS
-from aftersales.core.api.services import customer_for_reference, reject_nul, validation_codes_kept
+from aftersales.core.api.services import reject_nul, validation_codes_kept
 from aftersales.core.attachments import attachment_response
-from warranty.selectors import unit_by_serial
 
 from .. import selectors, services
 from ..models import Ticket
@@ -46,10 +44,6 @@ from .serializers import (
 )
 
 VIEW = "tickets.view_ticket"
-# An internal note is part of working the ticket; a note the customer reads is part of keeping them
-# informed, which is the service desk's job (agents and supervisors), not the technician's.
-NOTE_PERMISSIONS = ("tickets.respond_ticket", "tickets.work_ticket", "tickets.diagnose_ticket")
-PUBLIC_NOTE_PERMISSION = "tickets.respond_ticket"
 
 
 _FILTER_PARAMETERS = [
@@ -127,21 +121,15 @@ class TicketViewSet(viewsets.GenericViewSet):
         serializer = TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with transaction.atomic(), service_errors():
-            customer = customer_for_reference(data["customer"], user=request.user)
-            unit = None
-            if serial := data.get("serial", "").strip():
-                unit = unit_by_serial(serial)
-                if unit is None:
-                    # Staff can register the unit first (or leave the serial out and note it).
-                    raise ValidationError({"serial": [_("No registered unit with this serial number.")]})
-            created = services.ticket_create(
-                customer=customer,
+        with service_errors():
+            # The customer lookup (or registration) and the ticket: one transaction, in the service.
+            created = services.ticket_register(
+                customer=data["customer"],
                 ticket_type=data["type"],
                 description=data["description"],
                 channel=data["channel"],
                 priority=data["priority"],
-                unit=unit,
+                serial=data.get("serial", ""),
                 actor=request.user,
             )
         ticket = self._fresh(created.ticket)
@@ -200,15 +188,13 @@ class TicketViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def notes(self, request, number: str):
         user = request.user
-        if not any(user.has_perm(permission) for permission in NOTE_PERMISSIONS):
-            raise PermissionDenied(_("You may not add notes to tickets."))
         ticket = self.get_object()
+        if not services.may_note(ticket, user):
+            raise PermissionDenied(_("You may not add notes to tickets."))
         serializer = NoteCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         public = serializer.validated_data["public"]
-        if public and not user.has_perm(PUBLIC_NOTE_PERMISSION):
-            raise PermissionDenied(_("Only the service desk writes to the customer."))
-        with service_errors():
+        with service_errors():  # the service refuses a public note from outside the service desk (403)
             event = services.ticket_staff_note(
                 ticket=ticket, body=serializer.validated_data["body"], actor=user, public=public
             )
