@@ -141,7 +141,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     contact_attempts = models.PositiveSmallIntegerField(_("contact attempts"), default=0)
     return_visit = models.TextField(_("return visit"), blank=True)
     close_reason = models.TextField(_("closed without confirmation because"), blank=True)
-    tracking_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("received at"), db_index=True)
     acknowledged_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     visited_at = models.DateTimeField(_("visited at"), null=True, blank=True)

@@ -21,7 +21,7 @@ from aftersales.core.cases import ActionNotAllowed, event_append, lock_case, loc
 from aftersales.core.models import Customer
 from aftersales.core.notifications import notify_customer, notify_staff
 from aftersales.core.numbering import number_next
-from aftersales.core.tracking import tracking_token_new, tracking_url
+from aftersales.core.tracking import tracking_link_for, tracking_url
 from tickets import selectors as ticket_selectors
 from warranty.selectors import unit_by_serial
 
@@ -85,7 +85,7 @@ def find_duplicate(*, customer: Customer, unit, category: str, now: datetime) ->
 @dataclass(frozen=True)
 class CreatedComplaint:
     complaint: Complaint
-    tracking_token: str  # shown once: only its hash is stored
+    tracking_token: str  # shown once: only its hash is stored (core.TrackingLink)
 
     @property
     def tracking_url(self) -> str:
@@ -144,7 +144,6 @@ def complaint_create(
             raise ValidationError({"duplicate_reason": _("Say why this complaint is handled separately.")})
     if owner is not None and not may_own(owner):
         raise ValidationError({"owner": _("This person does not handle complaints.")})
-    token, token_hash = tracking_token_new()
     complaint = Complaint(
         number=number_next(prefix="C", at=now),
         channel=channel,
@@ -158,10 +157,10 @@ def complaint_create(
         sla_policy=sla.policy_for(severity),
         duplicate_of=duplicate,
         duplicate_override_reason=duplicate_reason if allow_duplicate else "",
-        tracking_token_hash=token_hash,
         created_at=now,
     )
     complaint.save()
+    token = tracking_link_for(complaint, now=now)  # shown once; the message gets a link of its own
     if tickets:
         complaint.tickets.set(tickets)
     event_append(
@@ -180,7 +179,7 @@ def complaint_create(
             **({"duplicate_reason": duplicate_reason} if allow_duplicate else {}),
         },
     )
-    context = {"number": complaint.number, "tracking_url": tracking_url(token)}
+    context = {"number": complaint.number}
     if duplicate:
         event_append(
             COMPLAINTS,
@@ -202,7 +201,13 @@ def complaint_create(
     else:
         begin_handling(complaint, now, actor)
         template = "complaint_received"
-    notify_customer(customer=customer, key=f"complaint:{complaint.pk}:received", template=template, context=context)
+    notify_customer(
+        customer=customer,
+        key=f"complaint:{complaint.pk}:received",
+        template=template,
+        context=context,
+        tracking=complaint,
+    )
     return CreatedComplaint(complaint=complaint, tracking_token=token)
 
 

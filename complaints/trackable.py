@@ -76,6 +76,8 @@ def _resolution(complaint: Complaint) -> dict | None:
 
 class ComplaintTrackable(CaseTrackable):
     kind = "complaint"
+    model = Complaint
+    related = ("owner", "duplicate_of", "unit__product_model")
     status_choices = Status
     clock_names = ClockName
     # What the portal shell adds for complaints (aftersales/core/portal/tracking.py).
@@ -99,13 +101,6 @@ class ComplaintTrackable(CaseTrackable):
         if item.get("status") == Status.PROPOSED:
             return str(gettext_lazy("Paused while we wait for your answer to our proposal."))
         return str(gettext_lazy("Paused for now."))
-
-    def find(self, token_hash: str) -> Complaint | None:
-        return (
-            Complaint.objects.select_related("owner", "duplicate_of", "unit__product_model")
-            .filter(tracking_token_hash=token_hash)
-            .first()
-        )
 
     def represent(self, complaint: Complaint, *, now: datetime) -> dict:
         view = complaint_customer_view(complaint, now=now)

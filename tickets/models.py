@@ -152,7 +152,6 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     travel_km = models.PositiveIntegerField(_("travel (km)"), default=0)
     first_visit_fixed = models.BooleanField(_("fixed at the first visit"), null=True, blank=True)
     visits = models.PositiveSmallIntegerField(_("visits"), default=0)
-    tracking_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))  # indexed with the id: see Meta.indexes
     acknowledged_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)

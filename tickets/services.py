@@ -21,7 +21,7 @@ from aftersales.core.cases import ActionNotAllowed, event_append, lock_case, loc
 from aftersales.core.models import Customer
 from aftersales.core.notifications import notify_customer
 from aftersales.core.numbering import number_next
-from aftersales.core.tracking import tracking_token_new, tracking_url
+from aftersales.core.tracking import tracking_link_for, tracking_url
 from warranty.selectors import unit_by_serial
 
 from . import sla
@@ -76,7 +76,7 @@ def _lock(ticket_pk: int) -> Ticket:
 @dataclass(frozen=True)
 class CreatedTicket:
     ticket: Ticket
-    tracking_token: str  # shown once: only its hash is stored
+    tracking_token: str  # shown once: only its hash is stored (core.TrackingLink)
 
     @property
     def tracking_url(self) -> str:
@@ -97,7 +97,6 @@ def ticket_create(
 ) -> CreatedTicket:
     """Register a request, start its SLA clocks and send the customer the tracking link."""
     now = now or clock.now()
-    token, token_hash = tracking_token_new()
     ticket = Ticket(
         number=number_next(prefix="T", at=now),
         ticket_type=ticket_type,
@@ -108,11 +107,11 @@ def ticket_create(
         region=customer.region,
         description=description,
         sla_policy=sla.sla_policy_for(ticket_type=ticket_type, priority=priority, customer_tier=customer.tier),
-        tracking_token_hash=token_hash,
         created_at=now,
     )
-    ticket.full_clean(exclude=["tracking_token_hash", "status"])  # status is protected (django-fsm)
+    ticket.full_clean(exclude=["status"])  # status is protected (django-fsm)
     ticket.save()
+    token = tracking_link_for(ticket, now=now)  # shown once; the message gets a link of its own
     event_append(
         TICKETS,
         ticket,
@@ -128,7 +127,8 @@ def ticket_create(
         customer=customer,
         key=f"ticket:{ticket.pk}:created",
         template="ticket_created",
-        context={"number": ticket.number, "tracking_url": tracking_url(token)},
+        context={"number": ticket.number},
+        tracking=ticket,
     )
     return CreatedTicket(ticket=ticket, tracking_token=token)
 

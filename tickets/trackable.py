@@ -110,6 +110,8 @@ class RateSerializer(serializers.Serializer):
 
 class TicketTrackable(CaseTrackable):
     kind = "ticket"
+    model = Ticket
+    related = ("unit__product_model", "quote")
     status_choices = Status
     clock_names = ClockName
     # What the portal shell adds for tickets (aftersales/core/portal/tracking.py).

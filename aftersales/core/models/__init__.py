@@ -7,6 +7,7 @@ from .customers import Customer, Region
 from .numbering import NumberSequence
 from .outbox import DeliveryAttempt, OutboxMessage
 from .sla import ClockEvent, SlaClock
+from .tracking import TrackingLink
 
 __all__ = [
     "Attachment",
@@ -20,5 +21,6 @@ __all__ = [
     "OutboxMessage",
     "Region",
     "SlaClock",
+    "TrackingLink",
     "WorkingPeriod",
 ]
