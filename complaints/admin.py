@@ -22,10 +22,14 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.core import clock
 from aftersales.core.admin_cases import (
     CaseAdmin,
+    CaseAttachmentInline,
     CaseEventInline,
     CaseQueueFilter,
+    CaseSlaPolicyAdmin,
+    DoneStateFilter,
     ReadOnlyInline,
-    duration_label,
+    RecordAdmin,
+    TaskAdmin,
     local_time,
     person,
 )
@@ -50,6 +54,7 @@ from .choices import OPEN_STATUSES, CategoryGroup, CorrectiveStatus, RootCause, 
 from .models import (
     BreachReport,
     Complaint,
+    ComplaintAttachment,
     ComplaintEvent,
     ComplaintSlaPolicy,
     CorrectiveAction,
@@ -70,6 +75,10 @@ CORRECTIVE_STATUSES = (
 class ComplaintEventInline(CaseEventInline):
     model = ComplaintEvent
     case_spec = COMPLAINTS
+
+
+class ComplaintAttachmentInline(CaseAttachmentInline):
+    model = ComplaintAttachment
 
 
 class CorrectiveActionInline(ReadOnlyInline):
@@ -137,7 +146,7 @@ class ComplaintAdmin(CaseAdmin):
     list_select_related = ["customer", "owner", "unit", "sla_policy"]
     date_hierarchy = "created_at"
     list_per_page = 50
-    inlines = [ComplaintEventInline, CorrectiveActionInline]
+    inlines = [ComplaintEventInline, ComplaintAttachmentInline, CorrectiveActionInline]
     change_form_template = "admin/complaints/complaint/change_form.html"
     change_list_template = "admin/complaints/complaint/change_list.html"
     fieldsets = [
@@ -324,10 +333,8 @@ class ComplaintAdmin(CaseAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<path:object_id>/action/<str:action>/", view(self.action_view), name="complaints_complaint_action"),
-            path("<path:object_id>/note/", view(self.note_view), name="complaints_complaint_note"),
             path("<path:object_id>/corrective/", view(self.corrective_view), name="complaints_complaint_corrective"),
-            *super().get_urls(),
+            *super().get_urls(),  # the case pages: actions, note, attach, attachment
         ]
 
     def corrective_view(self, request, object_id):
@@ -420,7 +427,7 @@ class CorrectiveStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(CorrectiveAction)
-class CorrectiveActionAdmin(admin.ModelAdmin):
+class CorrectiveActionAdmin(RecordAdmin):
     """Plan–do–check–act: overdue actions first; done and verified through their services."""
 
     list_display = ["complaint", "description_start", "owner", "due", "status", "escalation_level"]
@@ -448,14 +455,8 @@ class CorrectiveActionAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["tickets/admin.css"]}
 
-    def has_add_permission(self, request):
-        return False  # planned from the complaint page, where the root cause is
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Read-only (RecordAdmin): planned from the complaint page, where the root cause is; done and
+    # verified through their services.
 
     def get_queryset(self, request):
         actions = corrective_actions_for_staff(user=request.user).select_related("verified_by", "created_by")
@@ -593,23 +594,13 @@ class CorrectiveActionAdmin(admin.ModelAdmin):
 # --- late promises -----------------------------------------------------------------------------
 
 
-class BreachStateFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
-
+class BreachStateFilter(DoneStateFilter):
     def lookups(self, request, model_admin):
         return [("open", _("To explain")), ("done", _("Explained"))]
 
-    def queryset(self, request, queryset):
-        if self.value() == "open":
-            return queryset.filter(done_at__isnull=True)
-        if self.value() == "done":
-            return queryset.filter(done_at__isnull=False)
-        return queryset
-
 
 @admin.register(BreachReport)
-class BreachReportAdmin(admin.ModelAdmin):
+class BreachReportAdmin(TaskAdmin):
     """A late promise asks for an explanation and a remedy (000 P1§5)."""
 
     list_display = ["complaint", "promise", "assignee", "created_at", "done_at", "explain_link"]
@@ -627,15 +618,6 @@ class BreachReportAdmin(admin.ModelAdmin):
         "done_by",
     ]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return (
@@ -667,46 +649,28 @@ class BreachReportAdmin(admin.ModelAdmin):
         ]
 
     def explain_view(self, request, object_id):
-        report = self.get_object(request, unquote(object_id))
-        if report is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not request.user.has_perm("complaints.change_breachreport"):
-            raise PermissionDenied
-        changelist = reverse("admin:complaints_breachreport_changelist")
-        if report.done_at:
-            self.message_user(request, gettext("This late promise was already explained."), messages.INFO)
-            return HttpResponseRedirect(changelist)
-        form = BreachExplainForm(request.POST or None)
-        response = submit_to_service(
+        return self.task_view(
             request,
-            form,
-            lambda data: services.breach_report_explain(report=report, actor=request.user, **data),
-            refused=(ActionNotAllowed,),
-            on_refused=lambda: told(
-                self, request, gettext("This late promise was already explained."), messages.INFO, changelist
-            ),
-            on_done=lambda _done: told(self, request, gettext("Late promise explained."), messages.SUCCESS, changelist),
+            object_id,
+            permitted=request.user.has_perm("complaints.change_breachreport"),
+            form=lambda _report: BreachExplainForm(request.POST or None),
+            perform=lambda report, data: services.breach_report_explain(report=report, actor=request.user, **data),
+            already_done=gettext("This late promise was already explained."),
+            done=gettext("Late promise explained."),
+            template="admin/complaints/simple_form.html",
+            context=lambda report: {
+                "title": f"{gettext('Explain a late promise')} — {report}",
+                "back_url": reverse("admin:complaints_complaint_change", args=[report.complaint_id]),
+                "has_view_permission": True,
+            },
         )
-        if response is not None:
-            return response
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": report,
-            "title": f"{gettext('Explain a late promise')} — {report}",
-            "form": form,
-            "media": self.media + form.media,
-            "back_url": reverse("admin:complaints_complaint_change", args=[report.complaint_id]),
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/complaints/simple_form.html", context)
 
 
 # --- records and policies ------------------------------------------------------------------------
 
 
 @admin.register(StaffComplaintRecord)
-class StaffComplaintRecordAdmin(admin.ModelAdmin):
+class StaffComplaintRecordAdmin(RecordAdmin):
     """Verified complaints against a staff member (002 §16); written when such a complaint is closed."""
 
     list_display = ["staff", "complaint", "category", "root_cause_list", "recorded_at", "recorded_by"]
@@ -715,15 +679,6 @@ class StaffComplaintRecordAdmin(admin.ModelAdmin):
     search_fields = ["complaint__number", "staff__username"]
     readonly_fields = ["staff", "complaint", "category", "root_causes", "recorded_at", "recorded_by"]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("root causes"))
     def root_cause_list(self, record):
@@ -756,7 +711,7 @@ class ComplaintSlaPolicyForm(SlaPolicyChecks, forms.ModelForm):
 
 
 @admin.register(ComplaintSlaPolicy)
-class ComplaintSlaPolicyAdmin(admin.ModelAdmin):
+class ComplaintSlaPolicyAdmin(CaseSlaPolicyAdmin):
     """The promises per severity. Changes apply to complaints received (or reclassified) afterwards."""
 
     form = ComplaintSlaPolicyForm
@@ -773,15 +728,3 @@ class ComplaintSlaPolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # complaints keep a reference to their policy
-
-    @admin.display(description=_("first response"), ordering="first_response_minutes")
-    def first_response(self, policy):
-        return duration_label(policy.first_response_minutes)
-
-    @admin.display(description=_("on site"), ordering="on_site_minutes")
-    def on_site(self, policy):
-        return duration_label(policy.on_site_minutes)
-
-    @admin.display(description=_("resolution"), ordering="resolution_minutes")
-    def resolution(self, policy):
-        return duration_label(policy.resolution_minutes)

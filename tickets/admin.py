@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseRedirect
-from django.template.defaultfilters import filesizeformat
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
@@ -25,21 +23,22 @@ from django_fsm import ConcurrentTransition
 
 from aftersales.core.admin_cases import (
     CaseAdmin,
+    CaseAttachmentInline,
     CaseEventInline,
     CaseQueueFilter,
+    CaseSlaPolicyAdmin,
     ReadOnlyInline,
+    RecordAdmin,
+    TaskAdmin,
     duration_label,
-    person,
 )
 from aftersales.core.admin_forms import SlaPolicyChecks, submit_to_service, told
-from aftersales.core.attachments import attachment_response
 from aftersales.core.cases import ActionNotAllowed
 from aftersales.core.roles import TECHNICIAN
 from warranty.choices import Charge
 
 from . import services
 from .admin_forms import (
-    AttachmentForm,
     BulkAssignForm,
     FollowUpCompleteForm,
     PartForm,
@@ -94,33 +93,8 @@ class PartUsageInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("recorded_by")
 
 
-class TicketAttachmentInline(ReadOnlyInline):
-    """Files on the ticket; each opens through the access-checked download view, never a media URL."""
-
+class TicketAttachmentInline(CaseAttachmentInline):
     model = TicketAttachment
-    verbose_name = _("attachment")
-    verbose_name_plural = _("attachments")
-    fields = ["download", "file_size", "content_type", "who", "public", "created_at"]
-    readonly_fields = fields
-    ordering = ["created_at", "id"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by")
-
-    @admin.display(description=_("file"))
-    def download(self, attachment):
-        url = reverse("admin:tickets_ticket_attachment", args=[attachment.ticket_id, attachment.pk])
-        return format_html('<a href="{}" download>{}</a>', url, attachment.original_name)
-
-    @admin.display(description=_("size"))
-    def file_size(self, attachment):
-        return filesizeformat(attachment.size)
-
-    @admin.display(description=_("by"))
-    def who(self, attachment):
-        if attachment.uploaded_by_id:
-            return person(attachment.uploaded_by)
-        return gettext("customer") if attachment.by_customer else gettext("system")
 
 
 class FollowUpInline(ReadOnlyInline):
@@ -263,8 +237,6 @@ class TicketAdmin(CaseAdmin):
             tools.append({"label": gettext("Record a part"), "url": self.admin_url("part", ticket.pk)})
         if ticket.status in services.WORK_STATUSES and services.may_record_work(ticket, request.user):
             tools.append({"label": gettext("Record labour and travel"), "url": self.admin_url("work", ticket.pk)})
-        if services.may_attach(ticket, request.user):
-            tools.append({"label": gettext("Attach a file"), "url": self.admin_url("attach", ticket.pk)})
         return tools
 
     def has_dispatch_permission(self, request):
@@ -329,17 +301,9 @@ class TicketAdmin(CaseAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<path:object_id>/action/<str:action>/", view(self.action_view), name="tickets_ticket_action"),
-            path("<path:object_id>/note/", view(self.note_view), name="tickets_ticket_note"),
             path("<path:object_id>/part/", view(self.part_view), name="tickets_ticket_part"),
             path("<path:object_id>/work/", view(self.work_view), name="tickets_ticket_work"),
-            path("<path:object_id>/attach/", view(self.attach_view), name="tickets_ticket_attach"),
-            path(
-                "<path:object_id>/attachment/<int:attachment_id>/",
-                view(self.attachment_view),
-                name="tickets_ticket_attachment",
-            ),
-            *super().get_urls(),
+            *super().get_urls(),  # the case pages: actions, note, attach, attachment
         ]
 
     def part_view(self, request, object_id):
@@ -369,39 +333,6 @@ class TicketAdmin(CaseAdmin):
                 % {"hours": worked.labour_hours, "km": worked.travel_km}
             ),
         )
-
-    def attach_view(self, request, object_id):
-        """A photo or document → ``services.ticket_attach`` (checked by content, at most 10 per ticket)."""
-        ticket = self.case_or_none(request, object_id)
-        if ticket is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not services.may_attach(ticket, request.user):
-            raise PermissionDenied
-        may_publish = request.user.has_perm("tickets.respond_ticket")
-        form = AttachmentForm(request.POST or None, request.FILES or None, may_publish=may_publish)
-        if request.method == "POST" and form.is_valid():
-            try:
-                attachment = services.ticket_attach(
-                    ticket, form.cleaned_data["file"], by=request.user, public=form.cleaned_data.get("public", False)
-                )
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                self.message_user(
-                    request, gettext("File %(name)s added.") % {"name": attachment.original_name}, messages.SUCCESS
-                )
-                return HttpResponseRedirect(self.change_url(ticket))
-        return self.render_labelled_form(request, ticket, gettext("Attach a file"), form)
-
-    def attachment_view(self, request, object_id, attachment_id):
-        """Download one file of a ticket this user may see (the admin's own visibility rule)."""
-        ticket = self.case_or_none(request, object_id)
-        if ticket is None or not request.user.has_perm("tickets.view_ticketattachment"):
-            raise Http404
-        attachment = ticket.attachments.filter(pk=attachment_id).first()
-        if attachment is None:
-            raise Http404
-        return attachment_response(attachment)
 
     def add_view(self, request, form_url="", extra_context=None):
         """A new ticket is registered through ``services.ticket_create`` (clocks, number, SMS)."""
@@ -534,7 +465,7 @@ class SlaPolicyForm(SlaPolicyChecks, forms.ModelForm):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(CaseSlaPolicyAdmin):
     """The SLA matrix (type × priority × customer tier). Changes apply to tickets created afterwards."""
 
     form = SlaPolicyForm
@@ -557,17 +488,9 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     def tier(self, policy):
         return policy.customer_tier or gettext("every tier")
 
-    @admin.display(description=_("first response"), ordering="first_response_minutes")
-    def first_response(self, policy):
-        return duration_label(policy.first_response_minutes)
-
     @admin.display(description=_("on site / restore"), ordering="on_site_minutes")
     def on_site(self, policy):
         return duration_label(policy.on_site_minutes)
-
-    @admin.display(description=_("resolution"), ordering="resolution_minutes")
-    def resolution(self, policy):
-        return duration_label(policy.resolution_minutes)
 
 
 class TechnicianForm(forms.ModelForm):
@@ -767,7 +690,7 @@ class StandbyLoanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(RecordAdmin):
     """Return-visit surveys (read-only: customers answer through the tracking link)."""
 
     list_display = ["ticket", "cycle", "sent_at", "score", "answered_at", "comment_start"]
@@ -776,15 +699,6 @@ class SurveyAdmin(admin.ModelAdmin):
     search_fields = ["ticket__number"]
     date_hierarchy = "sent_at"
     readonly_fields = ["ticket", "cycle", "sent_at", "score", "comment", "answered_at", "answered_by_agent"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("comment"))
     def comment_start(self, survey):
@@ -825,7 +739,7 @@ class FollowUpStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(TaskAdmin):
     list_display = ["kind", "ticket", "assigned_role", "assignee", "due_at", "created_at", "done_at", "complete_link"]
     list_filter = [FollowUpStateFilter, "kind", "assigned_role"]
     list_select_related = ["ticket", "assignee"]
@@ -844,15 +758,6 @@ class FollowUpAdmin(admin.ModelAdmin):
         "remedy",
     ]
     change_form_template = "admin/tickets/followup/change_form.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _may_complete(self, request) -> bool:
         return request.user.has_perm("tickets.change_followup")
@@ -879,36 +784,20 @@ class FollowUpAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def complete_view(self, request, object_id):
-        follow_up = self.get_object(request, unquote(object_id))
-        if follow_up is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self._may_complete(request):
-            raise PermissionDenied
-        changelist = reverse("admin:tickets_followup_changelist")
-        if follow_up.done_at:
-            self.message_user(request, gettext("This follow-up is already done."), messages.INFO)
-            return HttpResponseRedirect(changelist)
-        form = FollowUpCompleteForm(request.POST or None, follow_up=follow_up)
-        response = submit_to_service(
+        return self.task_view(
             request,
-            form,
-            lambda data: services.follow_up_complete(follow_up=follow_up, actor=request.user, **data),
-            refused=(ActionNotAllowed,),
-            on_refused=lambda: told(
-                self, request, gettext("This follow-up is already done."), messages.INFO, changelist
+            object_id,
+            permitted=self._may_complete(request),
+            form=lambda follow_up: FollowUpCompleteForm(request.POST or None, follow_up=follow_up),
+            perform=lambda follow_up, data: services.follow_up_complete(
+                follow_up=follow_up, actor=request.user, **data
             ),
-            on_done=lambda _done: told(self, request, gettext("Follow-up done."), messages.SUCCESS, changelist),
+            already_done=gettext("This follow-up is already done."),
+            done=gettext("Follow-up done."),
+            template="admin/tickets/followup/complete_form.html",
+            context=lambda follow_up: {
+                "title": f"{follow_up.get_kind_display()} — {follow_up.ticket}",
+                "ticket_url": reverse("admin:tickets_ticket_change", args=[follow_up.ticket_id]),
+                "is_breach_report": follow_up.kind == FollowUpKind.BREACH_REPORT,
+            },
         )
-        if response is not None:
-            return response
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": follow_up,
-            "title": f"{follow_up.get_kind_display()} — {follow_up.ticket}",
-            "form": form,
-            "media": self.media + form.media,
-            "ticket_url": reverse("admin:tickets_ticket_change", args=[follow_up.ticket_id]),
-            "is_breach_report": follow_up.kind == FollowUpKind.BREACH_REPORT,
-        }
-        return TemplateResponse(request, "admin/tickets/followup/complete_form.html", context)

@@ -11,13 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.admin_forms import (  # noqa: F401 (re-exported)
     NOTE_MAX,
+    AttachmentForm,
     CaseActionForm,
     CaseCreateForm,
     NoteForm,
     apply_service_error,
 )
 from aftersales.core.cases import known_unit
-from aftersales.core.uploads import validate_attachment
 from warranty.choices import FaultCause
 from warranty.selectors import unit_by_serial
 
@@ -248,24 +248,6 @@ class WorkForm(forms.Form):
         if not self.errors and not (cleaned.get("labour_hours") or cleaned.get("travel_km")):
             raise ValidationError(_("Give the labour hours or the travel kilometres."), code="nothing_to_record")
         return cleaned
-
-
-class AttachmentForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"),
-        validators=[validate_attachment],
-        help_text=_("A photo or document: JPEG, PNG, WebP or PDF, at most 10 MB."),
-    )
-    public = forms.BooleanField(
-        label=_("Visible to the customer"),
-        required=False,
-        help_text=_("Leave unticked for an internal file."),
-    )
-
-    def __init__(self, *args, may_publish: bool, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not may_publish:  # like public notes: the service desk writes to the customer
-            del self.fields["public"]
 
 
 class TechnicianChoiceField(forms.ModelChoiceField):

@@ -22,8 +22,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -32,7 +33,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from aftersales.core import cases, clock
-from aftersales.core.admin_forms import NoteForm, apply_service_error, submit_to_service, told
+from aftersales.core.admin_forms import AttachmentForm, NoteForm, apply_service_error, submit_to_service, told
+from aftersales.core.attachments import attachment_response
 from aftersales.core.calendars.services import calendar_specs
 from aftersales.core.models import SlaClock
 from aftersales.core.phones import normalize_phone
@@ -142,6 +144,38 @@ def breached_condition(spec: cases.CaseSpec, now, *, escalated: bool = False) ->
 def attach_sla_badges(spec: cases.CaseSpec, subjects, now) -> None:
     """Give each case ``sla_badge``: one query for the page's clocks, one for their calendars."""
     badges.attach_badges(subjects, now, clock_names=spec.clocks.work, label=spec.clock_label)
+
+
+class CaseAttachmentInline(ReadOnlyInline):
+    """Files on the case; each opens through the access-checked download view, never a media URL."""
+
+    verbose_name = _("attachment")
+    verbose_name_plural = _("attachments")
+    fields = ["download", "file_size", "content_type", "who", "public", "created_at"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description=_("file"))
+    def download(self, attachment):
+        case_opts = self.parent_model._meta
+        url = reverse(
+            f"admin:{case_opts.app_label}_{case_opts.model_name}_attachment",
+            args=[getattr(attachment, f"{attachment.case_field}_id"), attachment.pk],
+        )
+        return format_html('<a href="{}" download>{}</a>', url, attachment.original_name)
+
+    @admin.display(description=_("size"))
+    def file_size(self, attachment):
+        return filesizeformat(attachment.size)
+
+    @admin.display(description=_("by"))
+    def who(self, attachment):
+        if attachment.uploaded_by_id:
+            return person(attachment.uploaded_by)
+        return gettext("customer") if attachment.by_customer else gettext("system")
 
 
 class CaseQueueFilter(admin.SimpleListFilter):
@@ -362,6 +396,8 @@ class CaseAdmin(admin.ModelAdmin):
         if self.may_note(case, request.user):
             tools.append({"label": gettext("Add a note"), "url": self.admin_url("note", case.pk)})
         tools += self.extra_tools(request, case)
+        if self.case_spec.attachment_model is not None and cases.may_attach(self.case_spec, case, request.user):
+            tools.append({"label": gettext("Attach a file"), "url": self.admin_url("attach", case.pk)})
         return {f"{self.case_name}_actions": actions, f"{self.case_name}_tools": tools}
 
     # --- the action forms ---------------------------------------------------------------------
@@ -497,6 +533,63 @@ class CaseAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(self.change_url(case))
         return self.render_labelled_form(request, case, gettext("Add a note"), form)
 
+    def attach_view(self, request, object_id):
+        """A photo or document → ``cases.case_attach`` (checked by content, at most the kind's limit)."""
+        case = self.case_or_none(request, object_id)
+        if case is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not cases.may_attach(self.case_spec, case, request.user):
+            raise PermissionDenied
+        may_publish = cases.may_publish(self.case_spec, request.user)
+        form = AttachmentForm(request.POST or None, request.FILES or None, may_publish=may_publish)
+        if request.method == "POST" and form.is_valid():
+            try:
+                attachment = cases.case_attach(
+                    self.case_spec,
+                    case,
+                    form.cleaned_data["file"],
+                    by=request.user,
+                    public=form.cleaned_data.get("public", False),
+                )
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                self.message_user(
+                    request, gettext("File %(name)s added.") % {"name": attachment.original_name}, messages.SUCCESS
+                )
+                return HttpResponseRedirect(self.change_url(case))
+        return self.render_labelled_form(request, case, gettext("Attach a file"), form)
+
+    def attachment_view(self, request, object_id, attachment_id):
+        """Download one file of a case this user may see (the admin's own visibility rule)."""
+        case = self.case_or_none(request, object_id)
+        opts = self.case_spec.attachment_model._meta if self.case_spec.attachment_model else None
+        if case is None or opts is None or not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+            raise Http404
+        attachment = case.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise Http404
+        return attachment_response(attachment)
+
+    def get_urls(self):
+        """The pages of every case (actions, note, files), named ``<app>_<model>_<view>``."""
+        view = self.admin_site.admin_view
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        urls = [
+            path("<path:object_id>/action/<str:action>/", view(self.action_view), name=f"{name}_action"),
+            path("<path:object_id>/note/", view(self.note_view), name=f"{name}_note"),
+        ]
+        if self.case_spec.attachment_model is not None:
+            urls += [
+                path("<path:object_id>/attach/", view(self.attach_view), name=f"{name}_attach"),
+                path(
+                    "<path:object_id>/attachment/<int:attachment_id>/",
+                    view(self.attachment_view),
+                    name=f"{name}_attachment",
+                ),
+            ]
+        return [*urls, *super().get_urls()]
+
     # --- registering a case -------------------------------------------------------------------
 
     def registered(self, request, case, tracking_url) -> None:
@@ -535,3 +628,105 @@ def duration_label(minutes) -> str:
     if minutes % 60 == 0:
         return gettext("%(hours)d h") % {"hours": minutes // 60}
     return gettext("%(minutes)d min") % {"minutes": minutes}
+
+
+# --- the admins around cases: read-only records, tasks finished through a service, SLA policies ------
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Rows written only by services (surveys, late-promise reports, staff records): staff read them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DoneStateFilter(admin.SimpleListFilter):
+    """To do / done by ``done_at``; the app names the labels (``lookups``)."""
+
+    title = _("state")
+    parameter_name = "state"
+    open_value, done_value = "open", "done"
+
+    def queryset(self, request, queryset):
+        if self.value() == self.open_value:
+            return queryset.filter(done_at__isnull=True)
+        if self.value() == self.done_value:
+            return queryset.filter(done_at__isnull=False)
+        return queryset
+
+
+class TaskAdmin(RecordAdmin):
+    """A task hanging off a case that staff finish through one service (a follow-up, a late promise).
+
+    ``task_view`` is its "done" page: 403 unless ``permitted``, back to the list when it is already
+    done (``already_done``), the form's data to ``perform``, the service's "not now" refusal as
+    "already done" too (someone finished it meanwhile).
+    """
+
+    def task_view(
+        self,
+        request,
+        object_id,
+        *,
+        permitted: bool,
+        form,
+        perform,
+        already_done: str,
+        done: str,
+        template: str,
+        context: dict,
+        back: str = "",
+    ):
+        task = self.get_object(request, unquote(object_id))
+        if task is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not permitted:
+            raise PermissionDenied
+        back = back or self.admin_url_for("changelist")
+        if task.done_at:
+            return told(self, request, already_done, messages.INFO, back)
+        form = form(task)
+        response = submit_to_service(
+            request,
+            form,
+            lambda data: perform(task, data),
+            refused=(cases.ActionNotAllowed,),
+            on_refused=lambda: told(self, request, already_done, messages.INFO, back),
+            on_done=lambda _result: told(self, request, done, messages.SUCCESS, back),
+        )
+        if response is not None:
+            return response
+        page = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": task,
+            "form": form,
+            "media": self.media + form.media,
+            **context(task),
+        }
+        return TemplateResponse(request, template, page)
+
+    def admin_url_for(self, view: str, *args) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}", args=args)
+
+
+class CaseSlaPolicyAdmin(admin.ModelAdmin):
+    """The promises of a kind of case: allowed times shown in the largest whole unit."""
+
+    @admin.display(description=_("first response"), ordering="first_response_minutes")
+    def first_response(self, policy):
+        return duration_label(policy.first_response_minutes)
+
+    @admin.display(description=_("on site"), ordering="on_site_minutes")
+    def on_site(self, policy):
+        return duration_label(policy.on_site_minutes)
+
+    @admin.display(description=_("resolution"), ordering="resolution_minutes")
+    def resolution(self, policy):
+        return duration_label(policy.resolution_minutes)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Customer
 from .services import clean_phone
+from .uploads import validate_attachment
 
 NOTE_MAX = 5000
 
@@ -91,6 +92,24 @@ class CaseActionForm(forms.Form):
 
     def service_data(self) -> dict:
         return {"note": self.cleaned_data.get("note", "")}
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        validators=[validate_attachment],
+        help_text=_("A photo or document: JPEG, PNG, WebP or PDF, at most 10 MB."),
+    )
+    public = forms.BooleanField(
+        label=_("Visible to the customer"),
+        required=False,
+        help_text=_("Leave unticked for an internal file."),
+    )
+
+    def __init__(self, *args, may_publish: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_publish:  # like public notes: the service desk writes to the customer
+            del self.fields["public"]
 
 
 class NoteForm(forms.Form):

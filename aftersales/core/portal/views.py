@@ -12,9 +12,9 @@ from ..api.parsers import SafeJSONParser
 from ..api.throttling import PublicRateThrottle
 
 
+# A public JSON endpoint: no authentication, rate-limited, never cached. (A comment: drf-spectacular
+# prints a view class's docstring as the description of its operations.)
 class PublicView(APIView):
-    """A public JSON endpoint: no authentication, rate-limited, never cached."""
-
     parser_classes = [SafeJSONParser]  # JSON only: form bodies are not part of this API
     authentication_classes: list = []  # public: a stale session or token must not turn it into a 401/403
     permission_classes = [AllowAny]
