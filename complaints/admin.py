@@ -46,7 +46,6 @@ from .admin_forms import (
     CorrectiveVerifyForm,
     ProposeResolutionForm,
     action_form_class,
-    apply_service_error,
 )
 from .admin_queries import corrective_actions_overdue_first, corrective_is_overdue
 from .cases import COMPLAINTS
@@ -352,53 +351,47 @@ class ComplaintAdmin(CaseAdmin):
             done=lambda _action: gettext("Corrective action planned."),
         )
 
-    def add_view(self, request, form_url="", extra_context=None):
-        """A complaint taken by staff goes through ``services.complaint_create`` (duplicate rule, promises)."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = ComplaintCreateForm(request.POST or None, admin_site=self.admin_site)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                created = services.complaint_register(
-                    customer=form.customer_reference(),
-                    category=data["category"],
-                    severity=data["severity"],
-                    channel=data["channel"],
-                    description=data["description"],
-                    unit=data["serial"],
-                    ticket_numbers=data["ticket_numbers"],
-                    owner=data["owner"],
-                    actor=request.user,
-                    allow_duplicate=data["allow_duplicate"],
-                    duplicate_reason=data["duplicate_reason"],
-                )
-            except PermissionDenied:
-                form.add_error(None, gettext("You may not handle a repeat complaint separately."))
-            except ValidationError as error:
-                if hasattr(error, "error_dict") and "tickets" in error.error_dict:
-                    error = ValidationError({"ticket_numbers": error.error_dict["tickets"]})
-                apply_service_error(form, error)
-            else:
-                complaint = created.complaint
-                self.registered(request, complaint, created.tracking_url)
-                if created.duplicate_of is not None:
-                    original = created.duplicate_of
-                    self.message_user(
-                        request,
-                        format_html(
-                            '{} <a href="{}">{}</a>. {}',
-                            gettext("Linked as a repeat of the open complaint"),
-                            self.change_url(original),
-                            original.number,
-                            gettext("It is handled there; its owner was told."),
-                        ),
-                        messages.WARNING,
-                    )
-                return HttpResponseRedirect(self.change_url(complaint))
-        return self.render_add_form(
-            request, form, gettext("Register a complaint"), "admin/complaints/complaint/add_form.html", extra_context
-        )
+    add_form_class = ComplaintCreateForm
+    add_form_template = "admin/complaints/complaint/add_form.html"
+    add_title = _("Register a complaint")
+    add_refused = _("You may not handle a repeat complaint separately.")
+
+    def register(self, request, form):
+        """A complaint taken by staff through ``services.complaint_register`` (duplicate rule, promises)."""
+        data = form.cleaned_data
+        try:
+            return services.complaint_register(
+                customer=form.customer_reference(),
+                category=data["category"],
+                severity=data["severity"],
+                channel=data["channel"],
+                description=data["description"],
+                unit=data["serial"],
+                ticket_numbers=data["ticket_numbers"],
+                owner=data["owner"],
+                actor=request.user,
+                allow_duplicate=data["allow_duplicate"],
+                duplicate_reason=data["duplicate_reason"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "tickets" in error.error_dict:  # the form's field
+                raise ValidationError({"ticket_numbers": error.error_dict["tickets"]}) from error
+            raise
+
+    def registered_more(self, request, created) -> None:
+        if created.duplicate_of is not None:
+            original = created.duplicate_of
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>. {}',
+                    gettext("Linked as a repeat of the open complaint"),
+                    self.change_url(original),
+                    original.number,
+                    gettext("It is handled there; its owner was told."),
+                ),
+                messages.WARNING,
+            )
 
 
 # --- corrective actions (PDCA) ---------------------------------------------------------------

@@ -43,6 +43,7 @@ def complaint_submit(
     ticket_number: str = "",
     channel: str = Channel.ONLINE,
     attachments: Sequence = (),
+    intake_link: bool = True,
 ) -> SubmittedComplaint:
     """``attachments`` (photos, documents; the same limits as a service request's) are checked
     first and stored in the same transaction: one bad file refuses the whole complaint."""
@@ -65,6 +66,7 @@ def complaint_submit(
             channel=channel,
             unit=unit,
             tickets=[ticket] if ticket else [],
+            intake_link=intake_link,
         )
         for upload in attachments:
             stored.append(complaint_attach(created.complaint, upload, by_customer=True))

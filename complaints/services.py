@@ -127,8 +127,11 @@ def complaint_create(
     allow_duplicate: bool = False,
     duplicate_reason: str = "",
     now: datetime | None = None,
+    intake_link: bool = True,
 ) -> CreatedComplaint:
     """Register a complaint: link it to an open one about the same matter, or start its promises.
+
+    ``intake_link``: also issue the link shown once to whoever registered it (see ``ticket_create``).
 
     ``allow_duplicate`` (staff only, with a reason) handles a repeat separately, e.g. when the
     customer complains about a new failure of the same kind.
@@ -160,7 +163,7 @@ def complaint_create(
         created_at=now,
     )
     complaint.save()
-    token = tracking_link_for(complaint, now=now)  # shown once; the message gets a link of its own
+    token = tracking_link_for(complaint, now=now) if intake_link else ""
     if tickets:
         complaint.tickets.set(tickets)
     event_append(

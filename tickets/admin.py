@@ -47,7 +47,6 @@ from .admin_forms import (
     TicketCreateForm,
     WorkForm,
     action_form_class,
-    apply_service_error,
 )
 from .cases import TICKETS
 from .choices import OPEN_STATUSES, FollowUpKind, Status
@@ -334,33 +333,22 @@ class TicketAdmin(CaseAdmin):
             ),
         )
 
-    def add_view(self, request, form_url="", extra_context=None):
-        """A new ticket is registered through ``services.ticket_create`` (clocks, number, SMS)."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = TicketCreateForm(request.POST or None, admin_site=self.admin_site)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                created = services.ticket_register(
-                    customer=form.customer_reference(),
-                    ticket_type=data["ticket_type"],
-                    description=data["description"],
-                    channel=data["channel"],
-                    priority=data["priority"],
-                    unit=data["serial"],
-                    actor=request.user,
-                )
-            except PermissionDenied:
-                form.add_error(None, gettext("You may not register new customers."))
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                ticket = created.ticket
-                self.registered(request, ticket, created.tracking_url)
-                return HttpResponseRedirect(self.change_url(ticket))
-        return self.render_add_form(
-            request, form, gettext("Register a service request"), "admin/tickets/ticket/add_form.html", extra_context
+    add_form_class = TicketCreateForm
+    add_form_template = "admin/tickets/ticket/add_form.html"
+    add_title = _("Register a service request")
+    add_refused = _("You may not register new customers.")
+
+    def register(self, request, form):
+        """A new ticket through ``services.ticket_register`` (the customer found or registered with it)."""
+        data = form.cleaned_data
+        return services.ticket_register(
+            customer=form.customer_reference(),
+            ticket_type=data["ticket_type"],
+            description=data["description"],
+            channel=data["channel"],
+            priority=data["priority"],
+            unit=data["serial"],
+            actor=request.user,
         )
 
     # --- bulk assignment ------------------------------------------------------------------------

@@ -51,6 +51,7 @@ def request_submit(
     priority: str = Priority.NORMAL,
     channel: str = Channel.WEB,
     attachments: Sequence = (),
+    intake_link: bool = True,
 ) -> SubmittedRequest:
     """A request from the public portal (no account): find or create the customer, then the ticket.
 
@@ -75,6 +76,7 @@ def request_submit(
             priority=priority,
             unit=unit,
             actor=None,
+            intake_link=intake_link,
         )
         for upload in attachments:
             stored.append(ticket_attach(created.ticket, upload, by_customer=True))

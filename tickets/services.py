@@ -94,8 +94,14 @@ def ticket_create(
     unit=None,
     actor=None,
     now: datetime | None = None,
+    intake_link: bool = True,
 ) -> CreatedTicket:
-    """Register a request, start its SLA clocks and send the customer the tracking link."""
+    """Register a request, start its SLA clocks and send the customer the tracking link.
+
+    ``intake_link``: also issue the link shown once to whoever registered it (the API's answer, the
+    staff member); the portal's thanks page mints its own instead. Either way the message sent to
+    the customer carries a link minted when it is delivered.
+    """
     now = now or clock.now()
     ticket = Ticket(
         number=number_next(prefix="T", at=now),
@@ -111,7 +117,7 @@ def ticket_create(
     )
     ticket.full_clean(exclude=["status"])  # status is protected (django-fsm)
     ticket.save()
-    token = tracking_link_for(ticket, now=now)  # shown once; the message gets a link of its own
+    token = tracking_link_for(ticket, now=now) if intake_link else ""
     event_append(
         TICKETS,
         ticket,

@@ -592,6 +592,37 @@ class CaseAdmin(admin.ModelAdmin):
 
     # --- registering a case -------------------------------------------------------------------
 
+    add_form_class: type[forms.Form] | None = None  # the app's registration form (``admin_site=`` kwarg)
+    add_form_template = ""
+    add_title = ""
+    add_refused = _("You may not register this.")
+
+    def register(self, request, form):
+        """Call the kind's register service with the form's data; returns what it created."""
+        raise NotImplementedError
+
+    def registered_more(self, request, created) -> None:
+        """Anything to tell after ``registered`` (a repeat linked to an open case…)."""
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """A new case goes through the kind's register service (number, clocks, the customer's link)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = self.add_form_class(request.POST or None, admin_site=self.admin_site)
+        if request.method == "POST" and form.is_valid():
+            try:
+                created = self.register(request, form)
+            except PermissionDenied:
+                form.add_error(None, self.add_refused)
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                case = getattr(created, self.case_name)
+                self.registered(request, case, created.tracking_url)
+                self.registered_more(request, created)
+                return HttpResponseRedirect(self.change_url(case))
+        return self.render_add_form(request, form, self.add_title, self.add_form_template, extra_context)
+
     def registered(self, request, case, tracking_url) -> None:
         """Log the new case and tell the staff member the customer's tracking link."""
         self.log_addition(request, case, [{"added": {}}])

@@ -18,19 +18,12 @@ Decisions (see also the docstrings):
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
-from rest_framework.response import Response
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers
 
-from aftersales.core.api.parsers import SafeJSONParser
-from aftersales.core.api.services import validation_codes_kept
-from aftersales.core.portal.fields import intake_attachments_field
-from aftersales.core.portal.views import PublicView
-from aftersales.core.services import clean_phone
+from aftersales.core.portal.intake import PublicIntakeSerializer, PublicIntakeView
 
 from ..choices import Channel, Priority, Status, TicketType
 from ..intake import request_submit
@@ -47,21 +40,11 @@ _RESOLVED = (Status.RESOLVED, Status.CONFIRMED, Status.CLOSED)
 # --- POST /public/requests/ ---------------------------------------------------------------------
 
 
-class PublicRequestSerializer(serializers.Serializer):
+class PublicRequestSerializer(PublicIntakeSerializer):
     type = serializers.ChoiceField(choices=[(value, value.label) for value in PUBLIC_TYPES])
     serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    name = serializers.CharField(max_length=200)
-    phone = serializers.CharField(max_length=50)
-    email = serializers.EmailField(required=False, allow_blank=True, default="", max_length=254)
     description = serializers.CharField(max_length=MAX_TEXT)
     priority = serializers.CharField(required=False, default=Priority.NORMAL)
-    attachments = intake_attachments_field()
-
-    def validate_phone(self, value: str) -> str:
-        try:
-            return clean_phone(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from error
 
     def validate_priority(self, value: str) -> str:
         if value not in PUBLIC_PRIORITIES:
@@ -84,11 +67,8 @@ PublicRequestCreated = inline_serializer(
 )
 
 
-class PublicRequestCreateView(PublicView):
-    # JSON as always; multipart when the customer sends photos with the request.
-    parser_classes = [SafeJSONParser, MultiPartParser]
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request={"application/json": PublicRequestSerializer, "multipart/form-data": PublicRequestSerializer},
         responses={
             201: PublicRequestCreated,
@@ -98,34 +78,31 @@ class PublicRequestCreateView(PublicView):
         summary="Submit a service request (public)",
         auth=[],
     )
-    def post(self, request):
-        serializer = PublicRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+)
+class PublicRequestCreateView(PublicIntakeView):
+    intake_serializer_class = PublicRequestSerializer
+
+    def submit(self, data: dict) -> dict:
         # The same path as the portal's form (tickets/intake.py): one rule for finding the customer
         # and for serial numbers nobody registered.
-        with validation_codes_kept():
-            submitted = request_submit(
-                ticket_type=data["type"],
-                name=data["name"],
-                phone=data["phone"],
-                email=data["email"],
-                description=data["description"],
-                serial=data["serial"],
-                priority=data["priority"],
-                channel=Channel.WEB,
-                attachments=data["attachments"],
-            )
-        created = submitted.created
-        return Response(
-            {
-                "number": created.ticket.number,
-                "tracking_token": created.tracking_token,
-                "tracking_url": created.tracking_url,
-                "serial_registered": submitted.serial_registered,
-            },
-            status=status.HTTP_201_CREATED,
+        submitted = request_submit(
+            ticket_type=data["type"],
+            name=data["name"],
+            phone=data["phone"],
+            email=data["email"],
+            description=data["description"],
+            serial=data["serial"],
+            priority=data["priority"],
+            channel=Channel.WEB,
+            attachments=data["attachments"],
         )
+        created = submitted.created
+        return {
+            "number": created.ticket.number,
+            "tracking_token": created.tracking_token,
+            "tracking_url": created.tracking_url,
+            "serial_registered": submitted.serial_registered,
+        }
 
 
 urlpatterns = [path("requests/", PublicRequestCreateView.as_view(), name="public-request-create")]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.portal.fields import MultipleFileField
-from aftersales.core.services import clean_phone
+from aftersales.core.portal.forms import IntakeForm
 
 from ..choices import Priority, TicketType
 
@@ -16,7 +15,9 @@ TEXT_MAX = 5000
 PUBLIC_TYPES = [TicketType.REPAIR, TicketType.INSTALLATION, TicketType.CONSULTATION, TicketType.RETURN_EXCHANGE]
 
 
-class ServiceRequestForm(forms.Form):
+class ServiceRequestForm(IntakeForm):
+    field_order = ["ticket_type", "serial", "name", "phone", "email", "description", "photos", "urgent"]
+
     ticket_type = forms.ChoiceField(
         label=_("What do you need?"),
         choices=[(choice.value, choice.label) for choice in PUBLIC_TYPES],
@@ -28,16 +29,6 @@ class ServiceRequestForm(forms.Form):
         max_length=64,
         required=False,
         help_text=_("On the label of the product, usually at the back or underneath."),
-    )
-    name = forms.CharField(label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    phone = forms.CharField(
-        label=_("Mobile phone"),
-        max_length=40,
-        help_text=_("We send the link to follow your request to this number."),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-    )
-    email = forms.EmailField(
-        label=_("Email (optional)"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     description = forms.CharField(
         label=_("What happened?"),
@@ -54,12 +45,6 @@ class ServiceRequestForm(forms.Form):
         label=_("It is urgent (for example, the product cannot be used at all)"),
         required=False,
     )
-
-    def clean_phone(self) -> str:
-        try:
-            return clean_phone(self.cleaned_data["phone"])
-        except ValidationError as error:
-            raise ValidationError(_("Enter a phone number of 5 to 20 digits, for example 138 0013 8000.")) from error
 
     @property
     def priority(self) -> str:
