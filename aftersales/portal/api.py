@@ -2,9 +2,9 @@
 
 They serve whatever the token belongs to through the trackables registry (aftersales/core/trackables.py)
 and never need to know which kind answered: a kind's trackable adds its own customer actions
-(``customer_serializers``: a ticket's ``rate`` and quote answers, a complaint's ``object``) to the
+(``customer_serializers``: a rating, an answer to a quote, an objection) to the
 shell's ``message``, ``confirm``, ``reopen`` and files. Each kind's intake endpoint
-(``POST public/requests/``, ``POST public/complaints/``) lives in its app.
+(``POST public/requests/`` and the like) lives in its app.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ SHARED_ACTIONS: dict[str, type[serializers.Serializer]] = {
 TrackedItem = inline_serializer(
     "TrackedItem",
     {
-        "kind": serializers.CharField(help_text="the kind of case: ticket, complaint, …"),
+        "kind": serializers.CharField(help_text="the kind of case (the registered kinds' names)"),
         "number": serializers.CharField(),
         "status": serializers.CharField(),
         "status_label": serializers.CharField(),
@@ -78,7 +78,7 @@ def _represented(request, token: str, tracked, *, now: datetime) -> dict:
 class TrackView(PublicView):
     @extend_schema(
         responses={200: TrackedItem, 404: OpenApiResponse(description="unknown or malformed token")},
-        summary="What the customer may see of a request or complaint (public)",
+        summary="What the customer may see of their case (public)",
         auth=[],
     )
     def get(self, request, token: str):
@@ -162,7 +162,7 @@ class TrackAttachmentView(PublicView):
             ),
             404: OpenApiResponse(description="unknown token, or no such file for the customer"),
         },
-        summary="Download a file of a request or complaint (public)",
+        summary="Download a file of the customer's case (public)",
         auth=[],
     )
     def get(self, request, token: str, attachment_id: int):

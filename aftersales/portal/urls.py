@@ -1,5 +1,5 @@
 """The customer's pages at the site root: the shell's own, then each kind's intake page (its spec's
-``portal_urls``: ``/request/``, ``/complaint/`` …)."""
+``portal_urls``: ``/request/`` and the like)."""
 
 from django.urls import include, path
 
