@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
 
 from django.conf import settings
@@ -111,9 +110,3 @@ def random_upload_name(folder: str, filename: str) -> str:
     """``<folder>/<32 random hex digits><.ext>``: unguessable, and nothing of the uploader's name."""
     suffix = Path(filename or "").suffix.lower()
     return f"{folder}/{uuid.uuid4().hex}{suffix if _SAFE_SUFFIX.fullmatch(suffix) else ''}"
-
-
-def content_type_for(name: str, types: Mapping[str, tuple[str, object]] = FILE_TYPES) -> str:
-    """The content type a stored file is served with, from its (validated) extension."""
-    entry = types.get(Path(name or "").suffix.lower())
-    return entry[0] if entry else "application/octet-stream"
