@@ -31,10 +31,16 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.dev-installed services browser-deps check-migrations
 	$(TEST_ENV) $(BIN)/pytest
 
-## make lint: ruff, and the OpenAPI schema must generate without a warning and validate.
+# What mypy holds to its types: the core, and the services and selectors of every app.
+TYPED := aftersales/core $(wildcard */services.py */selectors.py)
+
+## make lint: ruff (complexity included), the layers (import-linter), mypy, and the OpenAPI schema
+## must generate without a warning and validate.
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(TEST_ENV) $(BIN)/mypy $(TYPED)
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 check-migrations: $(VENV)/.dev-installed services

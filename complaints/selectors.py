@@ -75,7 +75,7 @@ def complaint_for_staff(*, user, number: str) -> Complaint | None:
 def complaint_sla_clocks(complaint: Complaint) -> list[SlaClock]:
     if not hasattr(complaint, "sla_clocks"):
         clocks_attach([complaint])
-    return complaint.sla_clocks
+    return complaint.sla_clocks  # type: ignore[attr-defined]  # set by clocks_attach
 
 
 def complaint_events(*, complaint: Complaint) -> QuerySet[ComplaintEvent]:

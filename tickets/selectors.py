@@ -117,7 +117,7 @@ def ticket_sla_clocks(ticket: Ticket) -> list[SlaClock]:
     """The current clocks of one ticket: attached by ``tickets_attach_sla`` or read now."""
     if not hasattr(ticket, "sla_clocks"):
         clocks_attach([ticket])
-    return ticket.sla_clocks
+    return ticket.sla_clocks  # type: ignore[attr-defined]  # set by clocks_attach
 
 
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
@@ -185,7 +185,7 @@ def dispatch_candidates(ticket: Ticket) -> DispatchSuggestion:
     Uncertified technicians are never candidates; they are listed apart with what they lack, so a
     supervisor short of people sees why. Three queries whatever the team size.
     """
-    category = ticket.unit.product_model.category if ticket.unit_id else None
+    category = ticket.unit.product_model.category if ticket.unit is not None else None
     technicians = (
         Technician.objects.filter(is_active=True, user__is_active=True)
         .select_related("user", "region")
@@ -212,7 +212,7 @@ def dispatch_candidates(ticket: Ticket) -> DispatchSuggestion:
         else:
             reasons.append(_("No registered unit: skills not compared"))
         same_region = None
-        if ticket.region_id is not None:
+        if ticket.region is not None:
             same_region = technician.region_id == ticket.region_id
             if same_region:
                 reasons.append(_("Same region (%(region)s)") % {"region": ticket.region.name})

@@ -360,7 +360,7 @@ def standby_lend(*, ticket: Ticket, standby_unit: StandbyUnit, actor, now: datet
         standby_unit = lock_dependent(StandbyUnit.objects.all(), standby_unit.pk)
         if not standby_unit.is_available:
             raise ActionNotAllowed("This standby unit is already lent.")
-        if ticket.unit_id and ticket.unit.product_model_id != standby_unit.product_model_id:
+        if ticket.unit is not None and ticket.unit.product_model_id != standby_unit.product_model_id:
             raise ValidationError({"standby_unit": "Lend a unit of the same model."})
         standby_unit.is_available = False
         standby_unit.save(update_fields=["is_available"])

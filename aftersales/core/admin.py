@@ -163,7 +163,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 class ClockEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ClockEvent
     fields = ["kind", "threshold", "occurred_at", "recorded_at", "consumed_seconds", "actor", "note"]
-    readonly_fields = fields
+    readonly_fields = ["kind", "threshold", "occurred_at", "recorded_at", "consumed_seconds", "actor", "note"]
     extra = 0
 
 
@@ -179,7 +179,7 @@ class SlaClockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DeliveryAttempt
     fields = ["number", "started_at", "finished_at", "succeeded", "error", "provider_reference"]
-    readonly_fields = fields
+    readonly_fields = ["number", "started_at", "finished_at", "succeeded", "error", "provider_reference"]
     extra = 0
 
 
@@ -217,5 +217,16 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "object_id",
         "details",
     ]
-    readonly_fields = fields
+    readonly_fields = [
+        "occurred_at",
+        "action",
+        "actor_id",
+        "username",
+        "ip_address",
+        "channel",
+        "path",
+        "object_type",
+        "object_id",
+        "details",
+    ]
     show_full_result_count = False  # the table only grows; counting it on every page is waste

@@ -12,7 +12,9 @@ its services enforce.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -88,7 +90,7 @@ class CaseEventInline(ReadOnlyInline):
     verbose_name = _("timeline entry")
     verbose_name_plural = _("timeline")
     fields = ["created_at", "what", "change", "who", "public", "note", "details"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "what", "change", "who", "public", "note", "details"]
     ordering = ["created_at", "id"]  # newest last, as the story happened
 
     def get_queryset(self, request):
@@ -152,7 +154,7 @@ class CaseAttachmentInline(ReadOnlyInline):
     verbose_name = _("attachment")
     verbose_name_plural = _("attachments")
     fields = ["download", "file_size", "content_type", "who", "public", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["download", "file_size", "content_type", "who", "public", "created_at"]
     ordering = ["created_at", "id"]
 
     def get_queryset(self, request):
@@ -711,12 +713,12 @@ class TaskAdmin(RecordAdmin):
         already_done: str,
         done: str,
         template: str,
-        context: dict,
+        context: Callable[[Any], dict],
         back: str = "",
     ):
         task = self.get_object(request, unquote(object_id))
         if task is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
         if not permitted:
             raise PermissionDenied
         back = back or self.admin_url_for("changelist")

@@ -88,7 +88,9 @@ def trackable_find(token: str) -> Tracked | None:
     content_type_id, object_id = found
     model = ContentType.objects.get_for_id(content_type_id).model_class()
     trackable = _by_model.get(model._meta.label_lower) if model is not None else None
-    subject = trackable.load(object_id) if trackable is not None else None
+    if trackable is None:  # a kind no longer registered: its links open nothing
+        return None
+    subject = trackable.load(object_id)
     return Tracked(trackable=trackable, subject=subject) if subject is not None else None
 
 

@@ -134,7 +134,7 @@ class CaseFilterSerializer(serializers.Serializer):
             "search": data.get("search", ""),
             "queue": data.get("queue", ""),
         }
-        for name in self.fields:
+        for name in list(self.fields):
             if name not in ("status", *kwargs):
                 kwargs[self.selector_names.get(name, name)] = data.get(name, "")
         return kwargs

@@ -34,8 +34,10 @@ def action_check(
         if not action.customer_may:
             raise PermissionDenied("Customers cannot do this.")
         return
-    has = has or (actor.has_perm if actor is not None else None)
-    if actor is None or not actor.is_active or action.permission is None or not has(action.permission):
+    if actor is None or not actor.is_active or action.permission is None:
+        raise PermissionDenied("You may not do this.")
+    has = has or actor.has_perm
+    if not has(action.permission):
         raise PermissionDenied("You may not do this.")
     if action.who is not None and not action.who(case, actor, has):
         raise PermissionDenied(action.who_refusal)
@@ -70,25 +72,26 @@ def _note(data: dict) -> str:
     return note.strip()
 
 
-def _effects(spec: CaseSpec, run: ActionRun) -> None:
-    action, case, now, actor = run.action, run.case, run.now, run.actor
-    clocks = spec.clocks
-    if clocks is not None:
-        if action.stop:
-            clocks.stop(case, action.stop, now, actor)
-        if action.cancel is not None:
-            clocks.cancel(case, now, actor, note=action.cancel)
-        if action.restart:
-            clocks.restart(case, action.restart, now, actor)
-        for rule in spec.pauses:
-            was, now_in = run.before in rule.statuses, run.after in rule.statuses
-            if now_in and not was:
-                clocks.pause(case, rule.clocks, now, actor, note=rule.note or run.after)
-            elif was and not now_in:
-                clocks.resume(case, rule.clocks, now, actor)
-    if action.after is not None:
-        action.after(run)
-    for notice in action.notices:
+def _move_clocks(spec: CaseSpec, run: ActionRun) -> None:
+    """The action's declared clock moves, then the kind's pause rules (which skip what the action ended)."""
+    action, case, now, actor, clocks = run.action, run.case, run.now, run.actor, spec.clocks
+    if action.stop:
+        clocks.stop(case, action.stop, now, actor)
+    if action.cancel is not None:
+        clocks.cancel(case, now, actor, note=action.cancel)
+    if action.restart:
+        clocks.restart(case, action.restart, now, actor)
+    for rule in spec.pauses:
+        was, now_in = run.before in rule.statuses, run.after in rule.statuses
+        if now_in and not was:
+            clocks.pause(case, rule.clocks, now, actor, note=rule.note or run.after)
+        elif was and not now_in:
+            clocks.resume(case, rule.clocks, now, actor)
+
+
+def _send_notices(run: ActionRun) -> None:
+    case = run.case
+    for notice in run.action.notices:
         if notice.when is not None and not notice.when(run):
             continue
         context = notice.context(run) if notice.context else {"number": case.number}
@@ -97,6 +100,15 @@ def _effects(spec: CaseSpec, run: ActionRun) -> None:
         else:
             users = notice.staff(run) if notice.staff else []
             notify_staff(users=users, key=notice.key(run), template=notice.template, context=context)
+
+
+def _effects(spec: CaseSpec, run: ActionRun) -> None:
+    """What the action declares besides its transition: clocks, then ``after``, then notices."""
+    if spec.clocks is not None:
+        _move_clocks(spec, run)
+    if run.action.after is not None:
+        run.action.after(run)
+    _send_notices(run)
 
 
 def case_transition(

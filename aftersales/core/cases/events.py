@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from .spec import CaseSpec
 
@@ -27,8 +28,8 @@ def event_append(
 
     ``spec``: the kind's ``CaseSpec``, or its ``CaseEvent`` model (for code the spec is built from).
     """
-    model = getattr(spec, "event_model", spec)
-    return model.objects.create(
+    model: Any = getattr(spec, "event_model", spec)
+    return model._default_manager.create(
         **{model.case_field: case},
         action=action,
         from_status=from_status,

@@ -55,7 +55,7 @@ def lock_case(
     Only the case's own table is locked (``of=("self",)``): the rows it is read with are not.
     """
     lock_clocks([(model, pk), *also_clocks_of])
-    return model.objects.select_for_update(of=("self",)).select_related(*select_related).get(pk=pk)
+    return model._default_manager.select_for_update(of=("self",)).select_related(*select_related).get(pk=pk)
 
 
 def lock_dependents(rows: QuerySet[M]) -> list[M]:

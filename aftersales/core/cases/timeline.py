@@ -71,14 +71,16 @@ def customer_timeline(
 def case_events(spec: CaseSpec, case):
     """The whole history for staff, internal notes included, oldest first."""
     return (
-        spec.event_model.objects.filter(**{spec.case_field: case}).select_related("actor").order_by("created_at", "id")
+        spec.event_model._default_manager.filter(**{spec.case_field: case})
+        .select_related("actor")
+        .order_by("created_at", "id")
     )
 
 
 def case_customer_timeline(spec: CaseSpec, case) -> list[TimelineEntry]:
     """The customer's timeline of ``case``: its public events, labelled for the customer."""
     events = (
-        spec.event_model.objects.filter(**{spec.case_field: case}, public=True)
+        spec.event_model._default_manager.filter(**{spec.case_field: case}, public=True)
         .select_related("actor")
         .prefetch_related("actor__groups")
         .order_by("created_at", "id")

@@ -25,7 +25,8 @@ class RenderedMessage:
 def _render(name: str, language: str, part: str, context: dict) -> str:
     for candidate in (language, settings.LANGUAGE_CODE):
         try:
-            template = get_template(f"notifications/{name}.{candidate}.{part}.txt").template
+            # The engine's own template, to render with a plain Context (no autoescape) below.
+            template = get_template(f"notifications/{name}.{candidate}.{part}.txt").template  # type: ignore[attr-defined]
         except TemplateDoesNotExist:
             continue
         # Plain text: no HTML escaping of customers' names and notes.

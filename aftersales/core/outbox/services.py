@@ -17,6 +17,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import F
 
@@ -24,7 +25,7 @@ from .. import clock as wall_clock
 from ..models import DeliveryAttempt, OutboxMessage, TrackingLink
 from ..tracking import tracking_link_issue, tracking_url
 from .rendering import render_message
-from .sms import get_sms_backend
+from .sms import BaseSmsBackend, get_sms_backend
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +105,8 @@ class _Senders:
     """Per-run provider connections, opened lazily and reused for every message of the run."""
 
     def __init__(self) -> None:
-        self._email = None
-        self._sms = None
+        self._email: BaseEmailBackend | None = None
+        self._sms: BaseSmsBackend | None = None
 
     def send(self, message: OutboxMessage) -> str:
         if message.channel == OutboxMessage.Channel.IN_APP:
