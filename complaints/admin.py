@@ -624,24 +624,14 @@ class BreachReportAdmin(TaskAdmin):
     def promise(self, report):
         return COMPLAINTS.clock_label(report.clock_name)
 
+    task_route = "explain"
+    task_label = _("Explain")
+
     @admin.display(description=_("explained?"))
     def explain_link(self, report):
-        if report.done_at:
-            return "✓"
-        url = reverse("admin:complaints_breachreport_explain", args=[report.pk])
-        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Explain"))
+        return self.task_link_html(report)
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/explain/",
-                self.admin_site.admin_view(self.explain_view),
-                name="complaints_breachreport_explain",
-            ),
-            *super().get_urls(),
-        ]
-
-    def explain_view(self, request, object_id):
+    def task_page(self, request, object_id):
         return self.task_view(
             request,
             object_id,

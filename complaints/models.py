@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from aftersales.core.cases.models import CaseAttachment, CaseEvent
+from aftersales.core.cases.models import Case, CaseAttachment, CaseEvent
 from aftersales.core.models.sla import default_thresholds
 
 from .choices import (
@@ -59,7 +59,7 @@ class ComplaintSlaPolicy(models.Model):
         return str(self.get_severity_display())
 
 
-class Complaint(ConcurrentTransitionMixin, models.Model):
+class Complaint(ConcurrentTransitionMixin, Case):
     """A customer's complaint from intake to archive (004 §2.2–2.5).
 
     Transition methods change fields only; ``services.complaint_transition`` locks the row, checks
@@ -67,7 +67,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     the notifications in one transaction.
     """
 
-    number = models.CharField(_("number"), max_length=20, unique=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
     category = models.CharField(_("category"), max_length=40, choices=Category.choices)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.GENERAL)
@@ -86,7 +85,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     tickets = models.ManyToManyField(
         "tickets.Ticket", verbose_name=_("related tickets"), blank=True, related_name="complaints"
     )
-    description = models.TextField(_("description"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -98,7 +96,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     sla_policy = models.ForeignKey(
         ComplaintSlaPolicy, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     # Duplicate handling: the same matter already open is linked, not handled twice.
     duplicate_of = models.ForeignKey(
         "self",
@@ -142,14 +139,10 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     return_visit = models.TextField(_("return visit"), blank=True)
     close_reason = models.TextField(_("closed without confirmation because"), blank=True)
     created_at = models.DateTimeField(_("received at"), db_index=True)
-    acknowledged_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     visited_at = models.DateTimeField(_("visited at"), null=True, blank=True)
     proposed_at = models.DateTimeField(_("resolution proposed at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
-    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -169,9 +162,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             ("reopen_complaint", _("Can reopen complaints")),
             ("verify_correctiveaction", _("Can verify corrective actions")),
         ]
-
-    def __str__(self) -> str:
-        return self.number
 
     @property
     def is_open(self) -> bool:

@@ -750,28 +750,17 @@ class FollowUpAdmin(TaskAdmin):
     def _may_complete(self, request) -> bool:
         return request.user.has_perm("tickets.change_followup")
 
+    task_route = "complete"
+
     @admin.display(description=_("done?"))
     def complete_link(self, follow_up):
-        if follow_up.done_at:
-            return "✓"
-        url = reverse("admin:tickets_followup_complete", args=[follow_up.pk])
-        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Mark done"))
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/complete/",
-                self.admin_site.admin_view(self.complete_view),
-                name="tickets_followup_complete",
-            ),
-            *super().get_urls(),
-        ]
+        return self.task_link_html(follow_up)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "may_complete": self._may_complete(request)}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def complete_view(self, request, object_id):
+    def task_page(self, request, object_id):
         return self.task_view(
             request,
             object_id,

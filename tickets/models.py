@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
-from aftersales.core.cases.models import CaseAttachment, CaseEvent
+from aftersales.core.cases.models import Case, CaseAttachment, CaseEvent
 from aftersales.core.models.sla import default_thresholds
 
 from .choices import (
@@ -102,7 +102,7 @@ _ACTIVE = [Status.ACKNOWLEDGED, Status.DIAGNOSING, Status.DISPATCHED, Status.IN_
 _CANCELLABLE = [Status.NEW, *_ACTIVE, Status.AWAITING_QUOTE, Status.AWAITING_PARTS, Status.AWAITING_CUSTOMER]
 
 
-class Ticket(ConcurrentTransitionMixin, models.Model):
+class Ticket(ConcurrentTransitionMixin, Case):
     """A service request moving through the lifecycle of REQUIREMENTS §3.
 
     Transition methods change fields only; ``services.ticket_transition`` locks the row, checks the
@@ -110,7 +110,6 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     and writes notifications — all in one transaction.
     """
 
-    number = models.CharField(_("number"), max_length=20, unique=True)
     ticket_type = models.CharField(_("type"), max_length=20, choices=TicketType.choices)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
@@ -127,7 +126,6 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         related_name="tickets",
     )
     region = models.ForeignKey("core.Region", verbose_name=_("region"), on_delete=models.PROTECT, null=True, blank=True)
-    description = models.TextField(_("description"))
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),
@@ -141,7 +139,6 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         "warranty.EntitlementDecision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     quote = models.ForeignKey("warranty.Quote", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     resume_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     fault_cause = models.CharField(_("fault cause"), max_length=40, blank=True)
     diagnosis = models.TextField(_("diagnosis"), blank=True)
@@ -153,12 +150,8 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     first_visit_fixed = models.BooleanField(_("fixed at the first visit"), null=True, blank=True)
     visits = models.PositiveSmallIntegerField(_("visits"), default=0)
     created_at = models.DateTimeField(_("created at"))  # indexed with the id: see Meta.indexes
-    acknowledged_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -184,9 +177,6 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             ("cancel_ticket", _("Can cancel tickets")),
             ("reopen_ticket", _("Can reopen tickets")),
         ]
-
-    def __str__(self) -> str:
-        return self.number
 
     def add_work(self, work) -> None:
         """Add one visit's labour and travel (``actions.Work``, already checked) to the totals."""

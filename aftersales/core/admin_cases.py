@@ -697,10 +697,28 @@ class DoneStateFilter(admin.SimpleListFilter):
 class TaskAdmin(RecordAdmin):
     """A task hanging off a case that staff finish through one service (a follow-up, a late promise).
 
-    ``task_view`` is its "done" page: 403 unless ``permitted``, back to the list when it is already
-    done (``already_done``), the form's data to ``perform``, the service's "not now" refusal as
-    "already done" too (someone finished it meanwhile).
+    ``task_page`` (the subclass's) is its "done" page at ``<pk>/<task_route>/``, built with
+    ``task_view``: 403 unless ``permitted``, back to the list when it is already done
+    (``already_done``), the form's data to ``perform``, the service's "not now" refusal as "already
+    done" too (someone finished it meanwhile). ``task_link_html`` is the list's button to it.
     """
+
+    task_route = ""
+    task_label = _("Mark done")
+
+    def task_page(self, request, object_id):
+        raise NotImplementedError
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_{self.task_route}"
+        view = self.admin_site.admin_view(self.task_page)
+        return [path(f"<path:object_id>/{self.task_route}/", view, name=name), *super().get_urls()]
+
+    def task_link_html(self, task):
+        if task.done_at:
+            return "✓"
+        url = self.admin_url_for(self.task_route, task.pk)
+        return format_html('<a class="button" href="{}">{}</a>', url, self.task_label)
 
     def task_view(
         self,

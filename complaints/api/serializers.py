@@ -5,7 +5,12 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aftersales.core.api.cases import CaseAttachmentSerializer, CaseEventSerializer, CaseFilterSerializer
+from aftersales.core.api.cases import (
+    CaseAttachmentSerializer,
+    CaseEventSerializer,
+    CaseFilterSerializer,
+    created_serializer,
+)
 from aftersales.core.api.reading import PlannedRepresentation
 from aftersales.core.api.serializers import ChoiceLabelField, SlaClockSerializer, StatusListField, sla_representation
 from aftersales.core.portal.fields import CustomerRefField
@@ -153,14 +158,7 @@ class ComplaintDetailSerializer(ComplaintSerializer):
         read_only_fields = fields
 
 
-class ComplaintCreatedSerializer(ComplaintDetailSerializer):
-    """The new complaint, plus the customer's link (shown once: only the token's hash is stored)."""
-
-    tracking_url = serializers.CharField(read_only=True)
-
-    class Meta(ComplaintDetailSerializer.Meta):
-        fields = [*ComplaintDetailSerializer.Meta.fields, "tracking_url"]
-        read_only_fields = fields
+ComplaintCreatedSerializer = created_serializer(ComplaintDetailSerializer, "ComplaintCreatedSerializer")
 
 
 class ComplaintEventSerializer(CaseEventSerializer):

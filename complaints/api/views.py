@@ -112,12 +112,7 @@ class ComplaintViewSet(CaseViewSet):
                 allow_duplicate=data["allow_duplicate"],
                 duplicate_reason=data["duplicate_reason"],
             )
-        complaint = self.case_for_staff(request.user, created.complaint.number)
-        complaint.tracking_url = created.tracking_url
-        body = ComplaintCreatedSerializer(complaint, context=self.get_serializer_context()).data
-        return Response(
-            body, status=status.HTTP_201_CREATED, headers={"Location": f"{request.path}{complaint.number}/"}
-        )
+        return self.created_response(created, created.complaint, ComplaintCreatedSerializer)
 
     # --- what only complaints have -----------------------------------------------------------------
 

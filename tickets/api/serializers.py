@@ -7,7 +7,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aftersales.core.api.cases import CaseAttachmentSerializer, CaseEventSerializer, CaseFilterSerializer
+from aftersales.core.api.cases import (
+    CaseAttachmentSerializer,
+    CaseEventSerializer,
+    CaseFilterSerializer,
+    created_serializer,
+)
 from aftersales.core.api.reading import PlannedRepresentation
 from aftersales.core.api.serializers import ChoiceLabelField, SlaClockSerializer, StatusListField, sla_representation
 from aftersales.core.portal.fields import CustomerRefField
@@ -178,14 +183,7 @@ class TicketDetailSerializer(TicketSerializer):
         return TicketAttachmentSerializer(attachments, many=True, context={**self.context, "case": ticket}).data
 
 
-class TicketCreatedSerializer(TicketDetailSerializer):
-    """The new ticket, plus the customer's link (shown once: only the token's hash is stored)."""
-
-    tracking_url = serializers.CharField(read_only=True)
-
-    class Meta(TicketDetailSerializer.Meta):
-        fields = [*TicketDetailSerializer.Meta.fields, "tracking_url"]
-        read_only_fields = fields
+TicketCreatedSerializer = created_serializer(TicketDetailSerializer, "TicketCreatedSerializer")
 
 
 class TicketEventSerializer(CaseEventSerializer):

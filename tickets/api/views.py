@@ -99,10 +99,7 @@ class TicketViewSet(CaseViewSet):
                 serial=data.get("serial", ""),
                 actor=request.user,
             )
-        ticket = self.case_for_staff(request.user, created.ticket.number) or created.ticket
-        ticket.tracking_url = created.tracking_url
-        body = TicketCreatedSerializer(ticket, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": f"{request.path}{ticket.number}/"})
+        return self.created_response(created, created.ticket, TicketCreatedSerializer)
 
     # --- what only tickets have -----------------------------------------------------------------
 

@@ -154,6 +154,20 @@ def case_filter_parameters(noun: str, extra: list[OpenApiParameter]) -> list[Ope
     ]
 
 
+def created_serializer(detail: type[serializers.ModelSerializer], name: str) -> type[serializers.ModelSerializer]:
+    """``detail`` plus the customer's link, for the answer to registering a case (shown once: only
+    the token's hash is stored). ``name`` is the class name (the schema's component)."""
+    meta = type("Meta", (detail.Meta,), {"fields": [*detail.Meta.fields, "tracking_url"]})
+    meta.read_only_fields = meta.fields
+    attributes = {
+        "tracking_url": serializers.CharField(read_only=True),
+        "Meta": meta,
+        "__doc__": "The new case, plus the customer's link (shown once: only the token's hash is stored).",
+        "__module__": detail.__module__,
+    }
+    return type(name, (detail,), attributes)
+
+
 # --- the viewset ---------------------------------------------------------------------------------------
 
 
@@ -203,6 +217,14 @@ class CaseViewSet(viewsets.GenericViewSet):
         """The case re-read after a write, with everything the representation needs."""
         fresh = self.case_for_staff(self.request.user, case.number) or case
         return Response(self.detail_serializer_class(fresh, context=self.get_serializer_context()).data, status_code)
+
+    def created_response(self, created, case, serializer_class) -> Response:
+        """201 for a case just registered: its detail, its link once, and where it lives."""
+        fresh = self.case_for_staff(self.request.user, case.number) or case
+        fresh.tracking_url = created.tracking_url
+        body = serializer_class(fresh, context=self.get_serializer_context()).data
+        headers = {"Location": f"{self.request.path}{fresh.number}/"}
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
     # --- list, retrieve ------------------------------------------------------------------------
 

@@ -66,3 +66,23 @@ class CaseAttachment(Attachment):
 
     class Meta(Attachment.Meta):
         abstract = True
+
+
+class Case(models.Model):
+    """The fields every kind of case has; the kind's model adds its status (a protected FSMField), its
+    customer if it has one (``related_name`` the kind's plural: ``customer.tickets``), its own fields
+    and its ``Meta`` (ordering, indexes, permissions)."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    description = models.TextField(_("description"))
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    acknowledged_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.number
