@@ -157,8 +157,8 @@ def case_filter_parameters(noun: str, extra: list[OpenApiParameter]) -> list[Ope
 def created_serializer(detail: type[serializers.ModelSerializer], name: str) -> type[serializers.ModelSerializer]:
     """``detail`` plus the customer's link, for the answer to registering a case (shown once: only
     the token's hash is stored). ``name`` is the class name (the schema's component)."""
-    meta = type("Meta", (detail.Meta,), {"fields": [*detail.Meta.fields, "tracking_url"]})
-    meta.read_only_fields = meta.fields
+    fields = [*detail.Meta.fields, "tracking_url"]
+    meta = type("Meta", (detail.Meta,), {"fields": fields, "read_only_fields": fields})
     attributes = {
         "tracking_url": serializers.CharField(read_only=True),
         "Meta": meta,
