@@ -33,10 +33,16 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.dev-installed services browser-deps check-migrations
 	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS)
 
-## make lint: ruff, and the OpenAPI schema must generate without a warning and validate.
+# What mypy holds to its types: the core, and the services and selectors of every app.
+TYPED := aftersales/core $(wildcard */services.py */services */selectors.py)
+
+## make lint: ruff (complexity included), the layers (import-linter), mypy, and the OpenAPI schema
+## must generate without a warning and validate.
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(TEST_ENV) $(BIN)/mypy $(TYPED)
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 check-migrations: $(VENV)/.dev-installed services

@@ -13,14 +13,13 @@ api_v1 = [
     path("public/", include("tickets.api.public")),
     path("complaints/", include("complaints.api.urls")),
     path("public/", include("complaints.api.public")),
+    # /public/track/<token>/…: the portal shell's, for every kind of case.
+    path("public/", include("aftersales.portal.api")),
 ]
 
 urlpatterns = [
-    path("", core_views.portal_home, name="portal-home"),
-    # /request/ and /track/<token>/ (the customer's pages of service requests).
-    path("", include("tickets.portal.urls")),
-    # /complaint/ (the customer's complaint form; it is followed on /track/<token>/ as well).
-    path("", include("complaints.portal.urls")),
+    # /, /track/<token>/ and every kind's intake page (/request/, /complaint/): the portal shell.
+    path("", include("aftersales.portal.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

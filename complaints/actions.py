@@ -1,24 +1,42 @@
-"""What each complaint action needs: who may do it and which fields it takes (CONTRACT.md §4 names).
+"""The complaint's actions (CONTRACT.md §4 names and the flow's own): who may, which fields, what follows.
 
-``prepare_<action>`` validates the request's fields and returns the keyword arguments of the
-model's transition method. It runs inside the transition's transaction, after the row is locked.
+Each action is an ``ActionSpec`` of the case kit (aftersales/core/cases/spec.py), run by
+``services.complaint_transition`` through the kit's one skeleton. ``prepare_<action>`` validates the
+request's fields and returns the keyword arguments of the model's transition method; it runs inside
+the transaction, after the row is locked, and only reads. The clocks each action moves, its event
+data, who is told with which template and what else follows are declared on the spec below.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.utils.dateparse import parse_datetime
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.cases import (
+    ActionNotAllowed,
+    ActionRun,
+    ActionSpec,
+    Notice,
+    actions_by_name,
+    clean_staff_user,
+    clean_text,
+    clean_time,
+    event_append,
+    lock_dependents,
+)
+from aftersales.core.notifications import notify_staff, users_in_role
+from aftersales.core.roles import MANAGER
+
 from . import sla
-from .choices import Category, Cause, CompensationKind, ResolutionType, RootCause, Severity, Status
-from .models import Complaint
+from .choices import Category, Cause, ClockName, CompensationKind, ResolutionType, RootCause, Severity, Status
+from .models import Complaint, ComplaintEvent, StaffComplaintRecord
+
+__all__ = ["ACTIONS", "APPROVE", "ASSIGN", "INVESTIGATE", "REOPEN_WINDOW", "RESPOND", "ActionNotAllowed"]
 
 # A complaint the customer confirmed (or that was closed) may be reopened within 30 days.
 REOPEN_WINDOW = timedelta(days=30)
@@ -38,55 +56,7 @@ def approval_limit() -> Decimal:
     return Decimal(str(getattr(settings, "COMPLAINT_COMPENSATION_APPROVAL_LIMIT", DEFAULT_APPROVAL_LIMIT)))
 
 
-@dataclass(frozen=True)
-class Action:
-    name: str
-    permission: str
-    customer_may: bool = False  # the customer may do it through the tracking link
-    owner_only: bool = False  # only the owner (or someone who may assign owners)
-    label: str = ""
-
-
-ACTIONS = {
-    action.name: action
-    for action in [
-        Action("acknowledge", RESPOND, label=_("Acknowledge")),
-        Action("classify", RESPOND, label=_("Reclassify")),
-        Action("assign", ASSIGN, label=_("Assign owner")),
-        Action("investigate", INVESTIGATE, owner_only=True, label=_("Investigate")),
-        Action("record_visit", INVESTIGATE, label=_("Record visit")),
-        Action("propose_resolution", INVESTIGATE, owner_only=True, label=_("Propose resolution")),
-        Action("approve_resolution", APPROVE, label=_("Approve resolution")),
-        Action("reject_resolution", APPROVE, label=_("Reject resolution")),
-        Action("confirm", RESPOND, customer_may=True, label=_("Customer accepted")),
-        Action("object", RESPOND, customer_may=True, label=_("Customer objected")),
-        Action("contact_attempt", RESPOND, label=_("Contact attempt")),
-        Action("close", RESPOND, label=_("Close")),
-        Action("reopen", "complaints.reopen_complaint", customer_may=True, label=_("Reopen")),
-        Action("withdraw", RESPOND, label=_("Withdrawn by customer")),
-        Action("unlink", ASSIGN, label=_("Handle separately")),
-    ]
-}
-
-
-class ActionNotAllowed(Exception):
-    """The action does not fit the complaint's state or time (API: 409)."""
-
-
-def text(data: dict, name: str, *, required: bool = False, max_length: int = 5000) -> str:
-    value = data.get(name, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationError({name: _("Enter text.")})
-    value = value.strip()
-    if "\x00" in value:
-        raise ValidationError({name: _("Null characters are not allowed.")})
-    if required and not value:
-        raise ValidationError({name: _("This field is required.")})
-    if len(value) > max_length:
-        raise ValidationError({name: _("At most %(n)d characters.") % {"n": max_length}})
-    return value
+text = clean_text
 
 
 def may_own(user) -> bool:
@@ -95,13 +65,7 @@ def may_own(user) -> bool:
 
 
 def staff_user(data: dict, name: str, *, required: bool = False):
-    username = text(data, name, required=required, max_length=150)
-    if not username:
-        return None
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise ValidationError({name: _("No active staff member with this username.")})
-    return user
+    return clean_staff_user(data, name, required=required)
 
 
 def _owner(data: dict, default=None):
@@ -111,17 +75,7 @@ def _owner(data: dict, default=None):
     return owner
 
 
-def _time(data: dict, name: str) -> datetime | None:
-    raw = text(data, name, max_length=64)
-    if not raw:
-        return None
-    try:
-        value = parse_datetime(raw)
-    except ValueError:  # well-formed but impossible, e.g. month 13
-        value = None
-    if value is None or value.tzinfo is None:
-        raise ValidationError({name: _("Enter an ISO-8601 time with its offset.")})
-    return value
+_time = clean_time
 
 
 def amount(data: dict, name: str) -> Decimal:
@@ -145,6 +99,8 @@ def prepare_acknowledge(complaint: Complaint, data: dict, actor, now: datetime) 
         raise ValidationError({"promised_by": _("Promise a time in the next 90 days.")})
     # The one who answers first owns the complaint unless someone else is named (000 P2§二).
     owner = _owner(data, default=complaint.owner or (actor if may_own(actor) else None))
+    # The expected handling time told to the customer: by default the resolution promise (004 §2.2).
+    promised_by = promised_by or complaint.promised_by or sla.CLOCKS.due(complaint, ClockName.RESOLUTION)
     return {"now": now, "owner": owner, "promised_by": promised_by}
 
 
@@ -289,25 +245,319 @@ def prepare_unlink(complaint: Complaint, data: dict, actor, now: datetime) -> di
     return {"reason": text(data, "note", required=True)}
 
 
-_PREPARERS = {
-    "acknowledge": prepare_acknowledge,
-    "classify": prepare_classify,
-    "assign": prepare_assign,
-    "record_visit": prepare_record_visit,
-    "propose_resolution": prepare_propose_resolution,
-    "approve_resolution": prepare_approve_resolution,
-    "reject_resolution": prepare_reject_resolution,
-    "confirm": prepare_confirm,
-    "object": prepare_object,
-    "contact_attempt": prepare_contact_attempt,
-    "close": prepare_close,
-    "reopen": prepare_reopen,
-    "withdraw": prepare_withdraw,
-    "unlink": prepare_unlink,
-}
+# --- what follows an action (inside its transaction) --------------------------------------------------
 
 
-def prepare(action: str, complaint: Complaint, data: dict, actor, now: datetime) -> dict:
-    """Keyword arguments for the transition method; actions without fields take none."""
-    preparer = _PREPARERS.get(action)
-    return preparer(complaint, data, actor, now) if preparer else {}
+def _staff_url(complaint: Complaint) -> str:
+    return f"/admin/complaints/complaint/{complaint.pk}/change/"
+
+
+def local_time(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def escalate_by_severity(complaint: Complaint, now: datetime, actor=None) -> None:
+    """Major and critical complaints go to the service manager's rung at once (REQUIREMENTS §5)."""
+    level = sla.intake_level(complaint)
+    if level <= complaint.escalation_level:
+        return
+    Complaint.objects.filter(pk=complaint.pk).update(escalation_level=level)
+    complaint.escalation_level = level
+    event_append(ComplaintEvent, complaint, "escalate", actor=actor, data={"level": level}, public=False, now=now)
+    notify_staff(
+        users=users_in_role(MANAGER),
+        key=f"complaint:{complaint.pk}:severity:{complaint.severity}:{complaint.reopened_count}",
+        template="complaint_escalated",
+        context={
+            "number": complaint.number,
+            "severity": str(complaint.get_severity_display()),
+            "category": str(complaint.get_category_display()),
+            "description": complaint.description[:500],
+            "url": _staff_url(complaint),
+        },
+    )
+
+
+def _owner_notice_context(complaint: Complaint) -> dict:
+    return {
+        "number": complaint.number,
+        "category": str(complaint.get_category_display()),
+        "severity": str(complaint.get_severity_display()),
+        "url": _staff_url(complaint),
+    }
+
+
+def notify_owner(complaint: Complaint, reason: str, now: datetime) -> None:
+    notify_staff(
+        users=sla.staff_for_rung("owner", complaint),
+        key=f"complaint:{complaint.pk}:owner:{complaint.owner_id}:{reason}:{now.isoformat()}",
+        template="complaint_assigned",
+        context=_owner_notice_context(complaint),
+    )
+
+
+def begin_handling(complaint: Complaint, now: datetime, actor=None) -> None:
+    """Start the promises, and send major and critical complaints to the service manager at once."""
+    sla.start_clocks(complaint, now, actor)
+    escalate_by_severity(complaint, now, actor)
+    if complaint.owner_id:
+        notify_owner(complaint, "assigned", now)
+
+
+def _settle_duplicates(run: ActionRun) -> None:
+    """Linked duplicates end with the complaint that handled their matter, so none stays open forever."""
+    original = run.case
+    for duplicate in lock_dependents(original.duplicates.filter(status=Status.LINKED)):
+        duplicate.follow_original(original=original, now=run.now)
+        duplicate.save()
+        event_append(
+            ComplaintEvent,
+            duplicate,
+            "follow_original",
+            from_status=Status.LINKED,
+            to_status=duplicate.status,
+            actor=run.actor,
+            data={"original": original.number},
+            now=run.now,
+        )
+
+
+def _after_close(run: ActionRun) -> None:
+    """A service failure found against a named person goes on that person's record (002 §16)."""
+    complaint = run.case
+    if complaint.cause == Cause.SERVICE and complaint.responsible_staff_id is not None:
+        StaffComplaintRecord.objects.get_or_create(
+            staff_id=complaint.responsible_staff_id,
+            complaint=complaint,
+            defaults={
+                "category": complaint.category,
+                "root_causes": complaint.root_causes,
+                "recorded_at": run.now,
+                "recorded_by": run.actor,
+            },
+        )
+    _settle_duplicates(run)
+
+
+def _after_classify(run: ActionRun) -> None:
+    if run.case.severity != run.previous.severity:
+        sla.retime(run.case, run.now, run.actor)
+        escalate_by_severity(run.case, run.now, run.actor)
+
+
+# Notices: who hears about an action, with which template (CONTRACT names of templates/notifications).
+
+
+def _round(complaint: Complaint) -> str:
+    """Proposals and objections repeat: keyed by the objection and reopen counts they belong to."""
+    return f"{complaint.objection_count}:{complaint.reopened_count}"
+
+
+def _to_owner(reason: str, *, when=None) -> Notice:
+    return Notice(
+        template="complaint_assigned",
+        staff=lambda run: sla.staff_for_rung("owner", run.case),
+        key=lambda run: f"complaint:{run.case.pk}:owner:{run.case.owner_id}:{reason}:{run.now.isoformat()}",
+        context=lambda run: _owner_notice_context(run.case),
+        when=when,
+    )
+
+
+def _to_owner_or_desk(template: str, what: str, count: str) -> Notice:
+    return Notice(
+        template=template,
+        staff=lambda run: sla.owner_or_desk(run.case),
+        key=lambda run: f"complaint:{run.case.pk}:{what}:{getattr(run.case, count)}",
+        context=lambda run: {"number": run.case.number, "url": _staff_url(run.case)},
+    )
+
+
+_PROPOSED_TO_CUSTOMER = Notice(
+    template="complaint_proposed",
+    to_customer=True,
+    key=lambda run: f"complaint:{run.case.pk}:proposed:{_round(run.case)}",
+    context=lambda run: {"number": run.case.number, "resolution": run.case.resolution},
+    when=lambda run: run.after == Status.PROPOSED,
+)
+_OBJECTION = Notice(
+    template="complaint_objection",
+    staff=lambda run: sla.owner_or_desk(run.case),
+    key=lambda run: f"complaint:{run.case.pk}:objection:{_round(run.case)}",
+    context=lambda run: {"number": run.case.number, "url": _staff_url(run.case)},
+)
+
+
+def _acknowledged_context(run: ActionRun) -> dict:
+    owner = run.case.owner
+    return {
+        "number": run.case.number,
+        "owner": (owner.get_full_name() or owner.username) if owner else "",
+        "promised_by": local_time(run.case.promised_by),
+    }
+
+
+def _approval_context(run: ActionRun) -> dict:
+    complaint = run.case
+    return {
+        "number": complaint.number,
+        "amount": str(complaint.compensation_amount),
+        "kind": str(complaint.get_compensation_kind_display()),
+        "url": _staff_url(complaint),
+    }
+
+
+def _owner_data(run: ActionRun) -> dict:
+    complaint = run.case
+    return {
+        "owner": complaint.owner.username if complaint.owner else None,
+        "promised_by": complaint.promised_by.isoformat() if complaint.promised_by else None,
+    }
+
+
+def _proposal_data(run: ActionRun) -> dict:
+    complaint = run.case
+    return {
+        "cause": complaint.cause,
+        "root_causes": complaint.root_causes,
+        "resolution_type": complaint.resolution_type,
+        "compensation_kind": complaint.compensation_kind,
+        "compensation_amount": str(complaint.compensation_amount),
+        "needs_approval": complaint.status == Status.AWAITING_APPROVAL,
+    }
+
+
+def owner_or_assigner(complaint: Complaint, user, has) -> bool:
+    """Only the complaint's owner (while it has none, anyone who may) or someone who assigns owners."""
+    return complaint.owner_id in (None, user.pk) or has(ASSIGN)
+
+
+_OWNER_ONLY = {"who": owner_or_assigner, "who_refusal": "Only the complaint's owner (or a supervisor) may do this."}
+
+ACTIONS = actions_by_name(
+    ActionSpec(
+        "acknowledge",
+        _("Acknowledge"),
+        RESPOND,
+        prepare=prepare_acknowledge,
+        stop=(ClockName.FIRST_RESPONSE,),
+        event_data=_owner_data,
+        notices=(
+            Notice(
+                template="complaint_acknowledged",
+                to_customer=True,
+                key=lambda run: f"complaint:{run.case.pk}:acknowledged",
+                context=_acknowledged_context,
+            ),
+            _to_owner("acknowledged", when=lambda run: run.case.owner is not None and run.case.owner != run.actor),
+        ),
+    ),
+    ActionSpec(
+        "classify",
+        _("Reclassify"),
+        RESPOND,
+        prepare=prepare_classify,
+        event_data=lambda run: {"category": run.case.category, "severity": run.case.severity},
+        after=_after_classify,
+    ),
+    ActionSpec(
+        "assign",
+        _("Assign owner"),
+        ASSIGN,
+        prepare=prepare_assign,
+        public=False,
+        event_data=_owner_data,
+        notices=(_to_owner("assigned"),),
+    ),
+    ActionSpec("investigate", _("Investigate"), INVESTIGATE, **_OWNER_ONLY),
+    ActionSpec("record_visit", _("Record visit"), INVESTIGATE, prepare=prepare_record_visit, stop=(ClockName.ON_SITE,)),
+    ActionSpec(
+        "propose_resolution",
+        _("Propose resolution"),
+        INVESTIGATE,
+        **_OWNER_ONLY,
+        prepare=prepare_propose_resolution,
+        event_data=_proposal_data,
+        notices=(
+            _PROPOSED_TO_CUSTOMER,
+            # Above the limit: the service manager decides first (not the proposer).
+            Notice(
+                template="complaint_approval",
+                staff=lambda run: [user for user in users_in_role(MANAGER) if user != run.actor],
+                key=lambda run: f"complaint:{run.case.pk}:approval:{_round(run.case)}",
+                context=_approval_context,
+                when=lambda run: run.after == Status.AWAITING_APPROVAL,
+            ),
+        ),
+    ),
+    ActionSpec(
+        "approve_resolution",
+        _("Approve resolution"),
+        APPROVE,
+        available=lambda complaint, user, now: complaint.proposed_by_id != user.pk,
+        prepare=prepare_approve_resolution,
+        public=False,
+        event_data=lambda run: {"compensation_amount": str(run.case.compensation_amount)},
+        notices=(_PROPOSED_TO_CUSTOMER,),
+    ),
+    ActionSpec("reject_resolution", _("Reject resolution"), APPROVE, prepare=prepare_reject_resolution, public=False),
+    ActionSpec(
+        "confirm", _("Customer accepted"), RESPOND, customer_may=True, prepare=prepare_confirm, stop=sla.WORK_CLOCKS
+    ),
+    ActionSpec(
+        "object",
+        _("Customer objected"),
+        RESPOND,
+        customer_may=True,
+        prepare=prepare_object,
+        event_data=lambda run: {"objections": run.case.objection_count},
+        notices=(_OBJECTION,),
+    ),
+    ActionSpec(
+        "contact_attempt",
+        _("Contact attempt"),
+        RESPOND,
+        prepare=prepare_contact_attempt,
+        public=False,
+        event_data=lambda run: {"attempts": run.case.contact_attempts},
+    ),
+    ActionSpec(
+        "close",
+        _("Close"),
+        RESPOND,
+        prepare=prepare_close,
+        stop=sla.WORK_CLOCKS,
+        after=_after_close,
+        notices=(
+            Notice(
+                template="complaint_closed",
+                to_customer=True,
+                key=lambda run: f"complaint:{run.case.pk}:closed:{run.case.reopened_count}",
+            ),
+        ),
+    ),
+    ActionSpec(
+        "reopen",
+        _("Reopen"),
+        "complaints.reopen_complaint",
+        customer_may=True,
+        available=lambda complaint, user, now: within_reopen_window(complaint, now),
+        prepare=prepare_reopen,
+        restart=(ClockName.RESOLUTION,),
+        notices=(_to_owner_or_desk("complaint_objection", "reopened", "reopened_count"),),
+    ),
+    ActionSpec(
+        "withdraw",
+        _("Withdrawn by customer"),
+        RESPOND,
+        prepare=prepare_withdraw,
+        cancel="withdrawn",
+        after=_settle_duplicates,
+    ),
+    ActionSpec(
+        "unlink",
+        _("Handle separately"),
+        ASSIGN,
+        prepare=prepare_unlink,
+        after=lambda run: begin_handling(run.case, run.now, run.actor),
+    ),
+)

@@ -12,30 +12,32 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from aftersales.core import clock
 from aftersales.core.admin_cases import (
     CaseAdmin,
+    CaseAttachmentInline,
     CaseEventInline,
     CaseQueueFilter,
+    CaseSlaPolicyAdmin,
+    DoneStateFilter,
     ReadOnlyInline,
-    duration_label,
+    RecordAdmin,
+    TaskAdmin,
     local_time,
     person,
 )
 from aftersales.core.admin_forms import SlaPolicyChecks, submit_to_service, told
-from tickets.intake import customer_for_request
+from aftersales.core.cases import ActionNotAllowed
 
 from . import services
-from .actions import ACTIONS, ActionNotAllowed, approval_limit
+from .actions import approval_limit
 from .admin_forms import (
     BreachExplainForm,
     ComplaintCreateForm,
@@ -44,21 +46,14 @@ from .admin_forms import (
     CorrectiveVerifyForm,
     ProposeResolutionForm,
     action_form_class,
-    apply_service_error,
 )
-from .admin_queries import (
-    attach_sla_badges,
-    badge_for,
-    breached_condition,
-    clock_label,
-    corrective_actions_overdue_first,
-    corrective_is_overdue,
-    due_soon_condition,
-)
-from .choices import OPEN_STATUSES, CategoryGroup, ClockName, CorrectiveStatus, RootCause, Status
+from .admin_queries import corrective_actions_overdue_first, corrective_is_overdue
+from .cases import COMPLAINTS
+from .choices import OPEN_STATUSES, CategoryGroup, CorrectiveStatus, RootCause, Status
 from .models import (
     BreachReport,
     Complaint,
+    ComplaintAttachment,
     ComplaintEvent,
     ComplaintSlaPolicy,
     CorrectiveAction,
@@ -74,28 +69,15 @@ CORRECTIVE_STATUSES = (
     Status.CONFIRMED,
     Status.CLOSED,
 )
-NOTE_PERMISSIONS = ("complaints.respond_complaint", "complaints.investigate_complaint")
-
-# Timeline entries that are not actions of ACTIONS.
-_EVENT_LABELS = {
-    "create": _("Registered"),
-    "customer_message": _("Message from the customer"),
-    "note": _("Note"),
-    "escalate": _("Escalated"),
-    "duplicate_linked": _("The customer complained again (linked)"),
-    "corrective_action": _("Corrective action planned"),
-    "corrective_done": _("Corrective action done"),
-    "corrective_verified": _("Corrective action verified"),
-    "corrective_rejected": _("Corrective action not effective"),
-    "breach_explained": _("Late promise explained"),
-}
 
 
 class ComplaintEventInline(CaseEventInline):
     model = ComplaintEvent
-    action_specs = ACTIONS
-    event_labels = _EVENT_LABELS
-    status_choices = Status
+    case_spec = COMPLAINTS
+
+
+class ComplaintAttachmentInline(CaseAttachmentInline):
+    model = ComplaintAttachment
 
 
 class CorrectiveActionInline(ReadOnlyInline):
@@ -126,8 +108,7 @@ class QueueFilter(CaseQueueFilter):
     ]
     owner_field = "owner"
     open_statuses = OPEN_STATUSES
-    due_soon_condition = staticmethod(due_soon_condition)
-    breached_condition = staticmethod(breached_condition)
+    case_spec = COMPLAINTS
 
 
 class CategoryGroupFilter(admin.SimpleListFilter):
@@ -164,7 +145,7 @@ class ComplaintAdmin(CaseAdmin):
     list_select_related = ["customer", "owner", "unit", "sla_policy"]
     date_hierarchy = "created_at"
     list_per_page = 50
-    inlines = [ComplaintEventInline, CorrectiveActionInline]
+    inlines = [ComplaintEventInline, ComplaintAttachmentInline, CorrectiveActionInline]
     change_form_template = "admin/complaints/complaint/change_form.html"
     change_list_template = "admin/complaints/complaint/change_list.html"
     fieldsets = [
@@ -224,30 +205,16 @@ class ComplaintAdmin(CaseAdmin):
 
     # --- the case hooks (aftersales.core.admin_cases) -----------------------------------------
 
+    case_spec = COMPLAINTS
     case_name = "complaint"
     case_search_fields = ["number", "unit__serial"]
-    action_specs = ACTIONS
-    action_conflicts = (ActionNotAllowed, ConcurrentTransition, TransitionNotAllowed)
     action_form_template = "admin/complaints/complaint/action_form.html"
-    note_permissions = NOTE_PERMISSIONS
-    clock_names = ClockName
     invalid_form_status = 400
-    attach_sla_badges = staticmethod(attach_sla_badges)
-    badge_for = staticmethod(badge_for)
-
-    def available_actions(self, complaint, user) -> list:
-        return services.actions_for(complaint, user)
 
     def case_action_form(self, action, complaint, user, data=None):
         form_class = action_form_class(action)
         extra = {"limit": approval_limit()} if form_class is ProposeResolutionForm else {}
         return form_class(data, complaint=complaint, user=user, **extra)
-
-    def transition(self, complaint, action, user, data):
-        return services.complaint_transition(complaint=complaint, action=action, actor=user, data=data)
-
-    def staff_note(self, complaint, *, body, user, public):
-        services.complaint_staff_note(complaint=complaint, body=body, actor=user, public=public)
 
     def action_denied(self, request, complaint, label, form, context):
         messages.error(request, gettext("You may not do “%(action)s” on this complaint.") % {"action": label})
@@ -271,8 +238,6 @@ class ComplaintAdmin(CaseAdmin):
 
     def extra_tools(self, request, complaint) -> list:
         tools = []
-        if self.may_note(request.user):
-            tools.append({"label": gettext("Add a note"), "url": self.admin_url("note", complaint.pk)})
         if request.user.has_perm("complaints.add_correctiveaction") and complaint.status in CORRECTIVE_STATUSES:
             tools.append(
                 {"label": gettext("Plan a corrective action"), "url": self.admin_url("corrective", complaint.pk)}
@@ -367,10 +332,8 @@ class ComplaintAdmin(CaseAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<path:object_id>/action/<str:action>/", view(self.action_view), name="complaints_complaint_action"),
-            path("<path:object_id>/note/", view(self.note_view), name="complaints_complaint_note"),
             path("<path:object_id>/corrective/", view(self.corrective_view), name="complaints_complaint_corrective"),
-            *super().get_urls(),
+            *super().get_urls(),  # the case pages: actions, note, attach, attachment
         ]
 
     def corrective_view(self, request, object_id):
@@ -388,67 +351,47 @@ class ComplaintAdmin(CaseAdmin):
             done=lambda _action: gettext("Corrective action planned."),
         )
 
-    def add_view(self, request, form_url="", extra_context=None):
-        """A complaint taken by staff goes through ``services.complaint_create`` (duplicate rule, promises)."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = ComplaintCreateForm(request.POST or None, admin_site=self.admin_site)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                with transaction.atomic():
-                    customer = data["customer"] or customer_for_request(
-                        name=data["new_customer_name"],
-                        phone=data["new_customer_phone"],
-                        email=data["new_customer_email"],
-                    )
-                    foreign = [ticket.number for ticket in data["ticket_numbers"] if ticket.customer_id != customer.pk]
-                    if foreign:
-                        raise ValidationError(
-                            {
-                                "ticket_numbers": gettext("Not tickets of this customer: %(numbers)s")
-                                % {"numbers": ", ".join(foreign)}
-                            }
-                        )
-                    if data["serial"] is not None and data["serial"].customer_id not in (None, customer.pk):
-                        raise ValidationError({"serial": gettext("This unit is registered to another customer.")})
-                    created = services.complaint_create(
-                        customer=customer,
-                        category=data["category"],
-                        severity=data["severity"],
-                        channel=data["channel"],
-                        description=data["description"],
-                        unit=data["serial"],
-                        tickets=data["ticket_numbers"],
-                        owner=data["owner"],
-                        actor=request.user,
-                        allow_duplicate=data["allow_duplicate"],
-                        duplicate_reason=data["duplicate_reason"],
-                    )
-            except PermissionDenied:
-                form.add_error(None, gettext("You may not handle a repeat complaint separately."))
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                complaint = created.complaint
-                self.registered(request, complaint, created.tracking_url)
-                if created.duplicate_of is not None:
-                    original = created.duplicate_of
-                    self.message_user(
-                        request,
-                        format_html(
-                            '{} <a href="{}">{}</a>. {}',
-                            gettext("Linked as a repeat of the open complaint"),
-                            self.change_url(original),
-                            original.number,
-                            gettext("It is handled there; its owner was told."),
-                        ),
-                        messages.WARNING,
-                    )
-                return HttpResponseRedirect(self.change_url(complaint))
-        return self.render_add_form(
-            request, form, gettext("Register a complaint"), "admin/complaints/complaint/add_form.html", extra_context
-        )
+    add_form_class = ComplaintCreateForm
+    add_form_template = "admin/complaints/complaint/add_form.html"
+    add_title = _("Register a complaint")
+    add_refused = _("You may not handle a repeat complaint separately.")
+
+    def register(self, request, form):
+        """A complaint taken by staff through ``services.complaint_register`` (duplicate rule, promises)."""
+        data = form.cleaned_data
+        try:
+            return services.complaint_register(
+                customer=form.customer_reference(),
+                category=data["category"],
+                severity=data["severity"],
+                channel=data["channel"],
+                description=data["description"],
+                unit=data["serial"],
+                ticket_numbers=data["ticket_numbers"],
+                owner=data["owner"],
+                actor=request.user,
+                allow_duplicate=data["allow_duplicate"],
+                duplicate_reason=data["duplicate_reason"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "tickets" in error.error_dict:  # the form's field
+                raise ValidationError({"ticket_numbers": error.error_dict["tickets"]}) from error
+            raise
+
+    def registered_more(self, request, created) -> None:
+        if created.duplicate_of is not None:
+            original = created.duplicate_of
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>. {}',
+                    gettext("Linked as a repeat of the open complaint"),
+                    self.change_url(original),
+                    original.number,
+                    gettext("It is handled there; its owner was told."),
+                ),
+                messages.WARNING,
+            )
 
 
 # --- corrective actions (PDCA) ---------------------------------------------------------------
@@ -477,7 +420,7 @@ class CorrectiveStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(CorrectiveAction)
-class CorrectiveActionAdmin(admin.ModelAdmin):
+class CorrectiveActionAdmin(RecordAdmin):
     """Plan–do–check–act: overdue actions first; done and verified through their services."""
 
     list_display = ["complaint", "description_start", "owner", "due", "status", "escalation_level"]
@@ -505,14 +448,8 @@ class CorrectiveActionAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["tickets/admin.css"]}
 
-    def has_add_permission(self, request):
-        return False  # planned from the complaint page, where the root cause is
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Read-only (RecordAdmin): planned from the complaint page, where the root cause is; done and
+    # verified through their services.
 
     def get_queryset(self, request):
         actions = corrective_actions_for_staff(user=request.user).select_related("verified_by", "created_by")
@@ -650,23 +587,13 @@ class CorrectiveActionAdmin(admin.ModelAdmin):
 # --- late promises -----------------------------------------------------------------------------
 
 
-class BreachStateFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
-
+class BreachStateFilter(DoneStateFilter):
     def lookups(self, request, model_admin):
         return [("open", _("To explain")), ("done", _("Explained"))]
 
-    def queryset(self, request, queryset):
-        if self.value() == "open":
-            return queryset.filter(done_at__isnull=True)
-        if self.value() == "done":
-            return queryset.filter(done_at__isnull=False)
-        return queryset
-
 
 @admin.register(BreachReport)
-class BreachReportAdmin(admin.ModelAdmin):
+class BreachReportAdmin(TaskAdmin):
     """A late promise asks for an explanation and a remedy (000 P1§5)."""
 
     list_display = ["complaint", "promise", "assignee", "created_at", "done_at", "explain_link"]
@@ -685,15 +612,6 @@ class BreachReportAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_queryset(self, request):
         return (
             super()
@@ -704,66 +622,38 @@ class BreachReportAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("promise"), ordering="clock_name")
     def promise(self, report):
-        return clock_label(report.clock_name)
+        return COMPLAINTS.clock_label(report.clock_name)
+
+    task_route = "explain"
+    task_label = _("Explain")
 
     @admin.display(description=_("explained?"))
     def explain_link(self, report):
-        if report.done_at:
-            return "✓"
-        url = reverse("admin:complaints_breachreport_explain", args=[report.pk])
-        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Explain"))
+        return self.task_link_html(report)
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/explain/",
-                self.admin_site.admin_view(self.explain_view),
-                name="complaints_breachreport_explain",
-            ),
-            *super().get_urls(),
-        ]
-
-    def explain_view(self, request, object_id):
-        report = self.get_object(request, unquote(object_id))
-        if report is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not request.user.has_perm("complaints.change_breachreport"):
-            raise PermissionDenied
-        changelist = reverse("admin:complaints_breachreport_changelist")
-        if report.done_at:
-            self.message_user(request, gettext("This late promise was already explained."), messages.INFO)
-            return HttpResponseRedirect(changelist)
-        form = BreachExplainForm(request.POST or None)
-        response = submit_to_service(
+    def task_page(self, request, object_id):
+        return self.task_view(
             request,
-            form,
-            lambda data: services.breach_report_explain(report=report, actor=request.user, **data),
-            refused=(ActionNotAllowed,),
-            on_refused=lambda: told(
-                self, request, gettext("This late promise was already explained."), messages.INFO, changelist
-            ),
-            on_done=lambda _done: told(self, request, gettext("Late promise explained."), messages.SUCCESS, changelist),
+            object_id,
+            permitted=request.user.has_perm("complaints.change_breachreport"),
+            form=lambda _report: BreachExplainForm(request.POST or None),
+            perform=lambda report, data: services.breach_report_explain(report=report, actor=request.user, **data),
+            already_done=gettext("This late promise was already explained."),
+            done=gettext("Late promise explained."),
+            template="admin/complaints/simple_form.html",
+            context=lambda report: {
+                "title": f"{gettext('Explain a late promise')} — {report}",
+                "back_url": reverse("admin:complaints_complaint_change", args=[report.complaint_id]),
+                "has_view_permission": True,
+            },
         )
-        if response is not None:
-            return response
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": report,
-            "title": f"{gettext('Explain a late promise')} — {report}",
-            "form": form,
-            "media": self.media + form.media,
-            "back_url": reverse("admin:complaints_complaint_change", args=[report.complaint_id]),
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/complaints/simple_form.html", context)
 
 
 # --- records and policies ------------------------------------------------------------------------
 
 
 @admin.register(StaffComplaintRecord)
-class StaffComplaintRecordAdmin(admin.ModelAdmin):
+class StaffComplaintRecordAdmin(RecordAdmin):
     """Verified complaints against a staff member (002 §16); written when such a complaint is closed."""
 
     list_display = ["staff", "complaint", "category", "root_cause_list", "recorded_at", "recorded_by"]
@@ -772,15 +662,6 @@ class StaffComplaintRecordAdmin(admin.ModelAdmin):
     search_fields = ["complaint__number", "staff__username"]
     readonly_fields = ["staff", "complaint", "category", "root_causes", "recorded_at", "recorded_by"]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("root causes"))
     def root_cause_list(self, record):
@@ -813,7 +694,7 @@ class ComplaintSlaPolicyForm(SlaPolicyChecks, forms.ModelForm):
 
 
 @admin.register(ComplaintSlaPolicy)
-class ComplaintSlaPolicyAdmin(admin.ModelAdmin):
+class ComplaintSlaPolicyAdmin(CaseSlaPolicyAdmin):
     """The promises per severity. Changes apply to complaints received (or reclassified) afterwards."""
 
     form = ComplaintSlaPolicyForm
@@ -830,15 +711,3 @@ class ComplaintSlaPolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # complaints keep a reference to their policy
-
-    @admin.display(description=_("first response"), ordering="first_response_minutes")
-    def first_response(self, policy):
-        return duration_label(policy.first_response_minutes)
-
-    @admin.display(description=_("on site"), ordering="on_site_minutes")
-    def on_site(self, policy):
-        return duration_label(policy.on_site_minutes)
-
-    @admin.display(description=_("resolution"), ordering="resolution_minutes")
-    def resolution(self, policy):
-        return duration_label(policy.resolution_minutes)

@@ -5,17 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.core.admin_forms import NOTE_MAX, CaseActionForm, NoteForm, apply_service_error  # noqa: F401 (re-exported)
-from aftersales.core.models import Customer
-from aftersales.core.services import clean_phone
-from tickets.intake import unit_for_serial
-from tickets.models import Ticket
+from aftersales.core.admin_forms import (  # noqa: F401 (re-exported)
+    NOTE_MAX,
+    CaseActionForm,
+    CaseCreateForm,
+    NoteForm,
+    apply_service_error,
+)
+from aftersales.core.cases import known_unit
+from tickets import selectors as ticket_selectors
+from warranty.selectors import unit_by_serial
 
 from .actions import INVESTIGATE, RESPOND
 from .choices import (
@@ -327,23 +331,12 @@ class BreachExplainForm(forms.Form):
     )
 
 
-class ComplaintCreateForm(forms.Form):
+class ComplaintCreateForm(CaseCreateForm):
     """Register a complaint taken by phone, letter, visit or a third-party platform (004 §2.1)."""
 
-    customer = forms.ModelChoiceField(
-        label=_("Existing customer"),
-        queryset=Customer.objects.all(),
-        required=False,
-        help_text=_("Search by name (or phone, if you may see phone numbers)."),
-    )
-    new_customer_name = forms.CharField(label=_("New customer: name"), max_length=200, required=False)
-    new_customer_phone = forms.CharField(
-        label=_("New customer: phone"),
-        max_length=40,
-        required=False,
-        help_text=_("If a customer with this phone number exists, the complaint is added to them."),
-    )
-    new_customer_email = forms.EmailField(label=_("New customer: email"), required=False)
+    case_model = Complaint
+    new_phone_help = _("If a customer with this phone number exists, the complaint is added to them.")
+
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     category = forms.ChoiceField(label=_("Category"))
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.GENERAL)
@@ -368,20 +361,13 @@ class ComplaintCreateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, admin_site, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["customer"]
-        field.widget = AutocompleteSelect(Complaint._meta.get_field("customer"), admin_site)
-        field.widget.choices = field.choices
         self.fields["category"].choices = grouped_categories()
         self.fields["owner"].choices = user_choices(complaint_handlers(), blank=_("Nobody yet"))
 
-    def clean_new_customer_phone(self) -> str:
-        phone = self.cleaned_data["new_customer_phone"]
-        return clean_phone(phone) if phone.strip() else ""
-
     def clean_serial(self):
-        return unit_for_serial(self.cleaned_data["serial"])
+        return known_unit(self.cleaned_data["serial"], unit_by_serial)
 
     def clean_owner(self):
         username = self.cleaned_data["owner"]
@@ -391,20 +377,14 @@ class ComplaintCreateForm(forms.Form):
         numbers = [item.upper() for item in self.cleaned_data["ticket_numbers"].replace(",", " ").split() if item]
         if len(numbers) > 20:
             raise ValidationError(_("At most 20 tickets."))
-        tickets = list(Ticket.objects.filter(number__in=numbers))
-        unknown = sorted(set(numbers) - {ticket.number for ticket in tickets})
+        known = {ticket.number for ticket in ticket_selectors.tickets_by_numbers(numbers)}
+        unknown = sorted(set(numbers) - known)
         if unknown:
             raise ValidationError(_("Unknown ticket numbers: %(numbers)s") % {"numbers": ", ".join(unknown)})
-        return tickets
+        return numbers  # and checked against the customer by services.complaint_register
 
     def clean(self):
         cleaned = super().clean()
-        has_new = cleaned.get("new_customer_name", "").strip() and cleaned.get("new_customer_phone")
-        if cleaned.get("customer") is None and "new_customer_phone" not in self.errors and not has_new:
-            raise ValidationError(
-                _("Choose an existing customer, or give the new customer's name and phone number."),
-                code="no_customer",
-            )
         if cleaned.get("allow_duplicate") and not cleaned.get("duplicate_reason", "").strip():
             self.add_error("duplicate_reason", _("Say why this complaint is handled separately."))
         return cleaned

@@ -1,64 +1,14 @@
-"""Reads for the complaints staff admin: queue conditions and the SLA badge of a page.
-
-The badge column reads the clocks of a whole page in one query (``clocks_attach``) and their
-calendars in one more, whatever the number of complaints. The time-left arithmetic is the one the
-tickets admin uses (``tickets.admin_queries``): the same clock engine, the same badge.
-"""
+"""Reads for the complaints staff admin beyond the case kit's (queues and SLA badges are
+``aftersales.core.admin_cases``'): the corrective actions' list order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, IntegerField, Value, When
 
-from aftersales.core.models import SlaClock
-from aftersales.core.sla import badges
-from aftersales.core.sla.badges import Badge, ClockReading
-
-from .choices import OPEN_STATUSES, ClockName, CorrectiveStatus
-from .models import Complaint, CorrectiveAction
-
-WORK_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.ON_SITE, ClockName.RESOLUTION)
-DUE_SOON = timedelta(hours=4)
-
-
-def _complaint_clocks():
-    return SlaClock.objects.filter(
-        content_type=ContentType.objects.get_for_model(Complaint), object_id=OuterRef("pk"), name__in=WORK_CLOCKS
-    )
-
-
-def open_condition() -> Q:
-    return Q(status__in=list(OPEN_STATUSES))
-
-
-def due_soon_condition(now: datetime, within: timedelta = DUE_SOON) -> Exists:
-    """A running promise falls due within ``within`` and is not late yet."""
-    return Exists(_complaint_clocks().filter(state=SlaClock.State.RUNNING, due_at__gt=now, due_at__lte=now + within))
-
-
-def breached_condition(now: datetime) -> Q:
-    """A promise is late: recorded by the sweep, or past due before the next sweep notices."""
-    late = _complaint_clocks().filter(Q(breached_at__isnull=False) | Q(state=SlaClock.State.RUNNING, due_at__lte=now))
-    return Q(Exists(late))
-
-
-def clock_label(name: str) -> str:
-    try:
-        return str(ClockName(name).label)
-    except ValueError:
-        return name
-
-
-def badge_for(reading: ClockReading | None) -> Badge:
-    return badges.badge_for(reading, clock_label)
-
-
-def attach_sla_badges(complaints: Sequence[Complaint], now: datetime) -> None:
-    """Give each complaint ``sla_badge``: one query for the page's clocks, one for their calendars."""
-    badges.attach_badges(complaints, now, clock_names=WORK_CLOCKS, label=clock_label)
+from .choices import CorrectiveStatus
+from .models import CorrectiveAction
 
 
 def corrective_actions_overdue_first(queryset, now: datetime):

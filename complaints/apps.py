@@ -7,14 +7,10 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self) -> None:
-        from aftersales.core.sla.registry import register_clock_handler
-        from aftersales.core.trackables import register_trackable
+        from aftersales.core.cases import register_case
 
-        from . import sla
-        from .models import Complaint, CorrectiveAction
-        from .trackable import ComplaintTrackable
+        from .cases import COMPLAINTS
 
-        register_clock_handler(Complaint, sla.on_complaint_clock_events)
-        register_clock_handler(CorrectiveAction, sla.on_corrective_clock_events)
-        # The customer's /track/<token>/ link opens a complaint as well as a ticket.
-        register_trackable(ComplaintTrackable())
+        # The SLA sweep's handlers (complaints and their corrective actions), the customer's
+        # /track/<token>/ link and the case kit: one spec.
+        register_case(COMPLAINTS)

@@ -1,7 +1,7 @@
 """Taking a complaint in from the public (portal form and public API): whose it is, about what.
 
-The customer is found by normalised phone number, else created, with the same rule as service
-requests (tickets/intake.py): nothing a stranger types changes an existing customer's record. A
+The customer is found by normalised phone number, else created, with the case kit's rule for every
+kind (aftersales/core/cases/intake.py): nothing a stranger types changes an existing customer's record. A
 serial names a registered unit or is kept in the description; a ticket number is linked only when
 that ticket belongs to the same customer, so nobody can attach themselves to someone else's case.
 Severity is ``general`` from the public; staff raise it after triage (``classify``).
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from aftersales.core.attachments import files_discarded_on_error
-from tickets.intake import UNREGISTERED_SERIAL, customer_for_request, request_attachments_check
-from tickets.models import Ticket
+from aftersales.core.cases import customer_for_request, intake_attachments_check, unregistered_serial_note
+from tickets import selectors as ticket_selectors
 from warranty.selectors import unit_by_serial
 
 from .choices import Channel
@@ -43,19 +43,20 @@ def complaint_submit(
     ticket_number: str = "",
     channel: str = Channel.ONLINE,
     attachments: Sequence = (),
+    intake_link: bool = True,
 ) -> SubmittedComplaint:
     """``attachments`` (photos, documents; the same limits as a service request's) are checked
     first and stored in the same transaction: one bad file refuses the whole complaint."""
     attachments = list(attachments)
-    request_attachments_check(attachments)
+    intake_attachments_check(attachments)
     serial, ticket_number = (serial or "").strip(), (ticket_number or "").strip().upper()
     unit = unit_by_serial(serial) if serial else None
     notes = []
     if serial and unit is None:
-        notes.append(f"[{UNREGISTERED_SERIAL}: {serial}]")
+        notes.append(unregistered_serial_note(serial))
     with files_discarded_on_error() as stored, transaction.atomic():
         customer = customer_for_request(name=name, phone=phone, email=email)
-        ticket = Ticket.objects.filter(number=ticket_number, customer=customer).first() if ticket_number else None
+        ticket = ticket_selectors.ticket_of_customer(number=ticket_number, customer=customer) if ticket_number else None
         if ticket_number and ticket is None:
             notes.append(f"[服务单号 / ticket number: {ticket_number}]")
         created = complaint_create(
@@ -65,6 +66,7 @@ def complaint_submit(
             channel=channel,
             unit=unit,
             tickets=[ticket] if ticket else [],
+            intake_link=intake_link,
         )
         for upload in attachments:
             stored.append(complaint_attach(created.complaint, upload, by_customer=True))

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from aftersales.core.models import Attachment
+from aftersales.core.cases.models import Case, CaseAttachment, CaseEvent
 from aftersales.core.models.sla import default_thresholds
 
 from .choices import (
@@ -59,7 +59,7 @@ class ComplaintSlaPolicy(models.Model):
         return str(self.get_severity_display())
 
 
-class Complaint(ConcurrentTransitionMixin, models.Model):
+class Complaint(ConcurrentTransitionMixin, Case):
     """A customer's complaint from intake to archive (004 §2.2–2.5).
 
     Transition methods change fields only; ``services.complaint_transition`` locks the row, checks
@@ -67,7 +67,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     the notifications in one transaction.
     """
 
-    number = models.CharField(_("number"), max_length=20, unique=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
     category = models.CharField(_("category"), max_length=40, choices=Category.choices)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.GENERAL)
@@ -86,7 +85,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     tickets = models.ManyToManyField(
         "tickets.Ticket", verbose_name=_("related tickets"), blank=True, related_name="complaints"
     )
-    description = models.TextField(_("description"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -98,7 +96,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     sla_policy = models.ForeignKey(
         ComplaintSlaPolicy, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     # Duplicate handling: the same matter already open is linked, not handled twice.
     duplicate_of = models.ForeignKey(
         "self",
@@ -141,16 +138,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     contact_attempts = models.PositiveSmallIntegerField(_("contact attempts"), default=0)
     return_visit = models.TextField(_("return visit"), blank=True)
     close_reason = models.TextField(_("closed without confirmation because"), blank=True)
-    tracking_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("received at"), db_index=True)
-    acknowledged_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     visited_at = models.DateTimeField(_("visited at"), null=True, blank=True)
     proposed_at = models.DateTimeField(_("resolution proposed at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
-    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -170,9 +162,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             ("reopen_complaint", _("Can reopen complaints")),
             ("verify_correctiveaction", _("Can verify corrective actions")),
         ]
-
-    def __str__(self) -> str:
-        return self.number
 
     @property
     def is_open(self) -> bool:
@@ -281,46 +270,26 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.duplicate_of = None
 
 
-class ComplaintEvent(models.Model):
-    """Append-only history of a complaint: who did what, when, from which state to which."""
+class ComplaintEvent(CaseEvent):
+    """Append-only history of a complaint: who did what, when, from which state to which (``CaseEvent``)."""
 
+    case_field = "complaint"
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("action"), max_length=30)
-    from_status = models.CharField(_("from"), max_length=20, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    by_customer = models.BooleanField(_("by the customer"), default=False)
-    note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True)
-    public = models.BooleanField(_("visible to the customer"), default=True)
-    created_at = models.DateTimeField(_("at"), db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(CaseEvent.Meta):
         verbose_name = _("complaint event")
         verbose_name_plural = _("complaint events")
 
-    def __str__(self) -> str:
-        return f"{self.complaint_id} {self.action} {self.from_status}→{self.to_status}"
 
-
-class ComplaintAttachment(Attachment):
+class ComplaintAttachment(CaseAttachment):
     """A photo or document on a complaint, from the customer (portal, API) or from staff."""
 
+    case_field = "complaint"
     complaint = models.ForeignKey(
         Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="attachments"
     )
-    # The customer sees their own files and those staff chose to show them (as with notes).
-    public = models.BooleanField(_("visible to the customer"), default=False)
 
-    class Meta(Attachment.Meta):
+    class Meta(CaseAttachment.Meta):
         verbose_name = _("complaint attachment")
         verbose_name_plural = _("complaint attachments")
 

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext as _
 
 from aftersales.core.models import SlaClock
 from aftersales.core.selectors import (
     Queue,  # noqa: F401 (re-exported)
-    TimelineEntry,
     case_clock_filter,
     case_queue_filter,
     case_search_condition,
     clocks_attach,
-    customer_timeline,
 )
 
-from .actions import ACTIONS, reopen_deadline
-from .choices import DONE_STATUSES, ClockName, Status
 from .models import Complaint, ComplaintEvent, CorrectiveAction
 
 
@@ -81,7 +75,7 @@ def complaint_for_staff(*, user, number: str) -> Complaint | None:
 def complaint_sla_clocks(complaint: Complaint) -> list[SlaClock]:
     if not hasattr(complaint, "sla_clocks"):
         clocks_attach([complaint])
-    return complaint.sla_clocks
+    return complaint.sla_clocks  # type: ignore[attr-defined]  # set by clocks_attach
 
 
 def complaint_events(*, complaint: Complaint) -> QuerySet[ComplaintEvent]:
@@ -91,68 +85,4 @@ def complaint_events(*, complaint: Complaint) -> QuerySet[ComplaintEvent]:
 def corrective_actions_for_staff(*, user) -> QuerySet[CorrectiveAction]:
     return CorrectiveAction.objects.filter(complaint__in=complaints_visible_to(user)).select_related(
         "complaint", "owner"
-    )
-
-
-# --- what the customer sees -----------------------------------------------------------------------
-
-_EVENT_LABELS = {
-    "create": lambda: _("Complaint received"),
-    "customer_message": lambda: _("Your message"),
-    "note": lambda: _("Message from our service team"),
-    "attachment_added": lambda: _("File added"),
-    "follow_original": lambda: _("Handled together with the earlier complaint"),
-}
-
-
-def complaint_by_tracking_token_hash(token_hash: str) -> Complaint | None:
-    return (
-        Complaint.objects.select_related("owner", "duplicate_of", "unit__product_model")
-        .filter(tracking_token_hash=token_hash)
-        .first()
-    )
-
-
-def _event_label(action: str) -> str:
-    if action in ACTIONS:
-        return str(ACTIONS[action].label)
-    return _EVENT_LABELS.get(action, lambda: _("Update"))()
-
-
-def complaint_customer_actions(complaint: Complaint, *, now: datetime) -> list[str]:
-    actions = ["message"]
-    if complaint.status == Status.PROPOSED:
-        actions += ["confirm", "object"]
-    deadline = reopen_deadline(complaint)
-    if complaint.status in DONE_STATUSES and deadline is not None and now <= deadline:
-        actions.append("reopen")
-    return actions
-
-
-@dataclass(frozen=True)
-class CustomerView:
-    complaint: Complaint
-    timeline: list[TimelineEntry]
-    clocks: list[SlaClock]
-    actions: list[str]
-    reopen_until: datetime | None
-
-
-def complaint_customer_view(complaint: Complaint, *, now: datetime) -> CustomerView:
-    """Public events with roles instead of names, the promises, and what the customer may do now."""
-    events = (
-        ComplaintEvent.objects.filter(complaint=complaint, public=True)
-        .select_related("actor")
-        .prefetch_related("actor__groups")
-        .order_by("created_at", "id")
-    )
-    timeline = customer_timeline(events, label=_event_label)
-    clocks = [clock for clock in complaint_sla_clocks(complaint) if clock.name in ClockName.values]
-    deadline = reopen_deadline(complaint) if complaint.status in DONE_STATUSES else None
-    return CustomerView(
-        complaint=complaint,
-        timeline=timeline,
-        clocks=clocks,
-        actions=complaint_customer_actions(complaint, now=now),
-        reopen_until=deadline,
     )

@@ -9,18 +9,19 @@ inside the sweep's transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.calendars.services import DEFAULT_24X7_CODE
-from aftersales.core.models import BusinessCalendar, SlaClock
+from aftersales.core.cases import PolicyClocks
+from aftersales.core.models import BusinessCalendar
 from aftersales.core.notifications import users_in_role
 from aftersales.core.roles import AGENT, MANAGER
 from aftersales.core.selectors import clocks_for
 from aftersales.core.sla.handling import HandlerBatch, handle_in_batch
 from aftersales.core.sla.registry import RecordedClockEvent
-from aftersales.core.sla.services import clock_cancel, clock_pause, clock_resume, clock_start, clock_stop
+from aftersales.core.sla.services import clock_cancel, clock_start, clock_stop
 
 from .choices import CORRECTIVE_CLOCK, ClockName, Severity, Status
 from .models import BreachReport, Complaint, ComplaintSlaPolicy, CorrectiveAction, default_ladder
@@ -59,88 +60,34 @@ def owner_or_desk(complaint: Complaint, members=users_in_role) -> list:
 
 # --- clocks of a complaint ------------------------------------------------------------------------
 
-
-def _open_clocks(subject, names=WORK_CLOCKS) -> list[SlaClock]:
-    return [clock for clock in clocks_for(subject).filter(name__in=names) if clock.is_open]
-
-
-def _start(complaint: Complaint, name: str, minutes: int, now: datetime, actor=None) -> None:
-    policy = complaint.sla_policy
-    clock_start(
-        subject=complaint,
-        name=name,
-        target=timedelta(minutes=minutes),
-        calendar=policy.calendar,
-        thresholds=policy.thresholds,
-        now=now,
-        actor=actor,
-    )
+# The promises of a severity (ComplaintSlaPolicy minutes per clock), in the order they start.
+CLOCKS = PolicyClocks(
+    targets={
+        ClockName.FIRST_RESPONSE: "first_response_minutes",
+        ClockName.ON_SITE: "on_site_minutes",
+        ClockName.RESOLUTION: "resolution_minutes",
+    }
+)
+# Waiting for the customer's answer to a proposal is not the service's time.
+AWAITING_ANSWER = "awaiting the customer's answer"
 
 
 def start_clocks(complaint: Complaint, now: datetime, actor=None) -> None:
-    policy = complaint.sla_policy
-    if policy is None:
-        return
-    _start(complaint, ClockName.FIRST_RESPONSE, policy.first_response_minutes, now, actor)
-    if policy.on_site_minutes:
-        _start(complaint, ClockName.ON_SITE, policy.on_site_minutes, now, actor)
-    _start(complaint, ClockName.RESOLUTION, policy.resolution_minutes, now, actor)
-
-
-def stop(complaint: Complaint, names: Sequence[str], now: datetime, actor=None) -> None:
-    for clock in _open_clocks(complaint, names):
-        clock_stop(clock=clock, now=now, actor=actor)
-
-
-def pause_resolution(complaint: Complaint, now: datetime, actor=None, note: str = "") -> None:
-    """Waiting for the customer's answer to a proposal is not the service's time."""
-    for clock in _open_clocks(complaint, [ClockName.RESOLUTION]):
-        if clock.state != SlaClock.State.PAUSED:
-            clock_pause(clock=clock, now=now, actor=actor, note=note)
-
-
-def resume_resolution(complaint: Complaint, now: datetime, actor=None) -> None:
-    for clock in _open_clocks(complaint, [ClockName.RESOLUTION]):
-        if clock.state == SlaClock.State.PAUSED:
-            clock_resume(clock=clock, now=now, actor=actor)
-
-
-def cancel_all(complaint: Complaint, now: datetime, actor=None, note: str = "") -> None:
-    for clock in _open_clocks(complaint):
-        clock_cancel(clock=clock, now=now, actor=actor, note=note)
-
-
-def restart_resolution(complaint: Complaint, now: datetime, actor=None) -> None:
-    """A reopened complaint gets a new resolution promise (a new cycle of the clock)."""
-    cancel_all(complaint, now, actor, note="reopened")
-    if complaint.sla_policy:
-        _start(complaint, ClockName.RESOLUTION, complaint.sla_policy.resolution_minutes, now, actor)
+    CLOCKS.start_all(complaint, now, actor)
 
 
 def retime(complaint: Complaint, now: datetime, actor=None) -> None:
     """A new severity brings new promises, counted from now; kept promises stay kept."""
-    policy = complaint.sla_policy
-    if policy is None:
+    if complaint.sla_policy is None:
         return
-    targets = {
-        ClockName.FIRST_RESPONSE: policy.first_response_minutes,
-        ClockName.ON_SITE: policy.on_site_minutes,
-        ClockName.RESOLUTION: policy.resolution_minutes,
-    }
     had = {clock.name for clock in clocks_for(complaint)}
-    for clock in _open_clocks(complaint):
+    for clock in CLOCKS.open(complaint):
         clock_cancel(clock=clock, now=now, actor=actor, note="reclassified")
-        if targets[clock.name]:
-            _start(complaint, clock.name, targets[clock.name], now, actor)
-    if policy.on_site_minutes and ClockName.ON_SITE not in had and complaint.visited_at is None:
-        _start(complaint, ClockName.ON_SITE, policy.on_site_minutes, now, actor)
+        CLOCKS.start(complaint, clock.name, now, actor)
+    if ClockName.ON_SITE not in had and complaint.visited_at is None:
+        CLOCKS.start(complaint, ClockName.ON_SITE, now, actor)
     if complaint.status == Status.PROPOSED:
-        pause_resolution(complaint, now, actor, note="awaiting the customer's answer")
-
-
-def resolution_due(complaint: Complaint) -> datetime | None:
-    clock = next(iter(_open_clocks(complaint, [ClockName.RESOLUTION])), None)
-    return clock.due_at if clock else None
+        CLOCKS.pause(complaint, [ClockName.RESOLUTION], now, actor, note=AWAITING_ANSWER)
 
 
 # --- clocks of a corrective action ------------------------------------------------------------------
@@ -160,8 +107,9 @@ def start_corrective_clock(action: CorrectiveAction, now: datetime, actor=None) 
 
 
 def stop_corrective_clock(action: CorrectiveAction, now: datetime, actor=None) -> None:
-    for clock in _open_clocks(action, [CORRECTIVE_CLOCK]):
-        clock_stop(clock=clock, now=now, actor=actor)
+    for clock in clocks_for(action).filter(name=CORRECTIVE_CLOCK):
+        if clock.is_open:
+            clock_stop(clock=clock, now=now, actor=actor)
 
 
 # --- what warnings and breaches do (called by the core sweep, exactly once per event) ---------

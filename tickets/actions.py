@@ -1,8 +1,11 @@
-"""What each ticket action needs: who may do it and which fields it takes (CONTRACT.md §4 names).
+"""The ticket's actions (CONTRACT.md §4 names): who may take each, which fields it takes, what it does.
 
-``prepare_<action>`` validates the request's fields and returns the keyword arguments of the
-model's transition method; it may write related rows (a quote, an entitlement snapshot) because it
-runs inside the transition's transaction.
+Each action is an ``ActionSpec`` of the case kit (aftersales/core/cases/spec.py), run by
+``services.ticket_transition`` through the kit's one skeleton. ``prepare_<action>`` validates the
+request's fields and returns the keyword arguments of the model's transition method — it reads,
+it never writes; ``record_<action>`` writes the rows the transition points at (an entitlement
+snapshot, a quote, the customer's answer to it) once everything is validated. The clocks each
+action moves, its event data and what follows it are declared on the spec.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.cases import ActionNotAllowed, ActionRun, ActionSpec, actions_by_name, clean_text, clean_time
+from aftersales.core.notifications import notify_customer
 from warranty.choices import FaultCause
 from warranty.services import (
     MAX_LABOUR_HOURS,
@@ -27,85 +31,24 @@ from warranty.services import (
     warranty_decision_record,
 )
 
-from .choices import FunctionalTest, TicketType
-from .models import Technician, Ticket
+from . import sla
+from .choices import ClockName, FunctionalTest, TicketType
+from .models import Survey, Technician, Ticket
+
+__all__ = ["ACTIONS", "REOPEN_WINDOW", "ActionNotAllowed", "AlreadyRated", "Work", "clean_work", "within_reopen_window"]
+
+
+class AlreadyRated(Exception):
+    """The customer already rated this resolution (API: 409)."""
+
 
 # A resolved ticket may be reopened within 30 days (REQUIREMENTS §3).
 REOPEN_WINDOW = timedelta(days=30)
+DISPATCH = "tickets.dispatch_ticket"
+_WORK_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.ON_SITE, ClockName.RESOLUTION)
 
 
-@dataclass(frozen=True)
-class Action:
-    name: str
-    permission: str | None  # Django permission staff need; None = customers' own action only
-    customer_may: bool = False  # the customer may do it through the tracking link
-    assignee_only: bool = False  # only the assigned technician (or someone who may dispatch)
-    label: str = ""
-
-
-ACTIONS = {
-    action.name: action
-    for action in [
-        Action("acknowledge", "tickets.respond_ticket", label=_("Acknowledge")),
-        Action("diagnose", "tickets.diagnose_ticket", label=_("Diagnose")),
-        Action("request_quote", "tickets.quote_ticket", label=_("Send quote")),
-        Action("approve_quote", "tickets.respond_ticket", customer_may=True, label=_("Quote accepted")),
-        Action("decline_quote", "tickets.respond_ticket", customer_may=True, label=_("Quote declined")),
-        Action("dispatch", "tickets.dispatch_ticket", label=_("Dispatch")),
-        Action("start_work", "tickets.work_ticket", assignee_only=True, label=_("Start work")),
-        Action("wait_parts", "tickets.work_ticket", label=_("Wait for parts")),
-        Action("parts_arrived", "tickets.work_ticket", label=_("Parts arrived")),
-        Action("wait_customer", "tickets.respond_ticket", label=_("Wait for customer")),
-        Action("resume", "tickets.respond_ticket", customer_may=True, label=_("Resume")),
-        Action("resolve", "tickets.work_ticket", assignee_only=True, label=_("Resolve")),
-        Action("confirm", "tickets.respond_ticket", customer_may=True, label=_("Customer confirmed")),
-        Action("close", "tickets.respond_ticket", label=_("Close")),
-        Action("cancel", "tickets.cancel_ticket", label=_("Cancel")),
-        Action("reopen", "tickets.reopen_ticket", customer_may=True, label=_("Reopen")),
-    ]
-}
-
-
-class ActionNotAllowed(Exception):
-    """The action does not fit the ticket's state or time (API: 409)."""
-
-
-def _text(data: dict, name: str, *, required: bool = False, max_length: int = 5000) -> str:
-    value = data.get(name, "")
-    if not isinstance(value, str):
-        raise ValidationError({name: _("Enter text.")})
-    value = value.strip()
-    if required and not value:
-        raise ValidationError({name: _("This field is required.")})
-    if len(value) > max_length:
-        raise ValidationError({name: _("At most %(n)d characters.") % {"n": max_length}})
-    return value
-
-
-def prepare_acknowledge(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
-    return {"now": now}
-
-
-def prepare_diagnose(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
-    diagnosis = _text(data, "diagnosis")
-    fault_cause = _text(data, "fault_cause") or FaultCause.QUALITY_DEFECT
-    if fault_cause not in FaultCause.values:
-        raise ValidationError({"fault_cause": _("Unknown fault cause.")})
-    if ticket.unit_id:
-        component = None
-        if code := _text(data, "component"):
-            component = ticket.unit.product_model.components.filter(code=code).first()
-            if component is None:
-                raise ValidationError({"component": _("Unknown component of this model.")})
-        # Keep the entitlement as decided now, for audit even if the policy changes (REQUIREMENTS §2).
-        decision = warranty_decide(
-            unit=ticket.unit,
-            on_date=timezone.localdate(ticket.created_at),  # the local day, not the UTC one
-            fault_cause=fault_cause,
-            component=component,
-        )
-        ticket.entitlement = warranty_decision_record(decision=decision, actor=actor, purpose=ticket.number)
-    return {"diagnosis": diagnosis, "fault_cause": fault_cause}
+_text = clean_text
 
 
 def _decimal(data: dict, name: str, default: str = "0") -> Decimal:
@@ -116,6 +59,48 @@ def _decimal(data: dict, name: str, default: str = "0") -> Decimal:
     if not value.is_finite() or value < 0 or value > Decimal("100000"):  # NaN compares by raising
         raise ValidationError({name: _("Enter a number between 0 and 100000.")})
     return value
+
+
+# --- who may -------------------------------------------------------------------------------------
+
+
+def assigned_or_dispatcher(ticket: Ticket, user, has) -> bool:
+    """Only the assigned technician, or someone who dispatches (a supervisor)."""
+    return ticket.assignee_id == user.pk or has(DISPATCH)
+
+
+def within_reopen_window(ticket: Ticket, now: datetime) -> bool:
+    resolved_at = ticket.resolved_at or ticket.closed_at
+    return resolved_at is not None and now - resolved_at <= REOPEN_WINDOW
+
+
+# --- validation: reads only ------------------------------------------------------------------------
+
+
+def prepare_now(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
+    return {"now": now}
+
+
+def prepare_diagnose(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
+    diagnosis = _text(data, "diagnosis")
+    fault_cause = _text(data, "fault_cause") or FaultCause.QUALITY_DEFECT
+    if fault_cause not in FaultCause.values:
+        raise ValidationError({"fault_cause": _("Unknown fault cause.")})
+    kwargs: dict = {"diagnosis": diagnosis, "fault_cause": fault_cause}
+    if ticket.unit_id:
+        component = None
+        if code := _text(data, "component"):
+            component = ticket.unit.product_model.components.filter(code=code).first()
+            if component is None:
+                raise ValidationError({"component": _("Unknown component of this model.")})
+        # Decided now (a read); stored by record_diagnose once the whole action is valid.
+        kwargs["decision"] = warranty_decide(
+            unit=ticket.unit,
+            on_date=timezone.localdate(ticket.created_at),  # the local day, not the UTC one
+            fault_cause=fault_cause,
+            component=component,
+        )
+    return kwargs
 
 
 def prepare_request_quote(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
@@ -139,20 +124,11 @@ def prepare_request_quote(ticket: Ticket, data: dict, actor, now: datetime) -> d
                 unit_price=_decimal(part, "unit_price"),
             )
         )
-    quote = quote_create(
-        decision=ticket.entitlement, parts=lines, labour_hours=_decimal(data, "labour_hours"), actor=actor
-    )
-    return {"quote": quote}
+    return {"lines": lines, "labour_hours": _decimal(data, "labour_hours")}
 
 
-def prepare_approve_quote(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
-    quote_respond(quote=ticket.quote, accepted=True, note=_text(data, "note"), actor=actor, now=now)
-    return {}
-
-
-def prepare_decline_quote(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
-    quote_respond(quote=ticket.quote, accepted=False, note=_text(data, "note"), actor=actor, now=now)
-    return {"now": now}
+def prepare_quote_answer(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
+    return {"answer_note": _text(data, "note")}
 
 
 def prepare_dispatch(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
@@ -164,15 +140,7 @@ def prepare_dispatch(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
     if not profile.is_certified:
         # Only a technician who passed training may be assigned (001 三(二)1).
         raise ValidationError({"technician": _("This technician is not certified.")})
-    appointment_at = None
-    if raw := _text(data, "appointment_at"):
-        try:
-            appointment_at = parse_datetime(raw)
-        except ValueError:  # well-formed but impossible, e.g. month 13
-            appointment_at = None
-        if appointment_at is None or appointment_at.tzinfo is None:
-            raise ValidationError({"appointment_at": _("Enter an ISO-8601 time with its offset.")})
-    return {"technician": user, "appointment_at": appointment_at}
+    return {"technician": user, "appointment_at": clean_time(data, "appointment_at")}
 
 
 # One entry of labour and travel: at most what a quote may charge (warranty.services) and a long day's
@@ -251,18 +219,10 @@ def prepare_resolve(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
     return {"resolution": resolution, "functional_test": functional_test, "now": now, "work": work}
 
 
-def prepare_close(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
+def prepare_reason(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
+    """Cancelling says why."""
+    _text(data, "note", required=True)
     return {"now": now}
-
-
-def prepare_cancel(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
-    _text(data, "note", required=True)  # why it is cancelled
-    return {"now": now}
-
-
-def within_reopen_window(ticket: Ticket, now: datetime) -> bool:
-    resolved_at = ticket.resolved_at or ticket.closed_at
-    return resolved_at is not None and now - resolved_at <= REOPEN_WINDOW
 
 
 def prepare_reopen(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
@@ -272,21 +232,140 @@ def prepare_reopen(ticket: Ticket, data: dict, actor, now: datetime) -> dict:
     return {}
 
 
-_PREPARERS = {
-    "acknowledge": prepare_acknowledge,
-    "diagnose": prepare_diagnose,
-    "request_quote": prepare_request_quote,
-    "approve_quote": prepare_approve_quote,
-    "decline_quote": prepare_decline_quote,
-    "dispatch": prepare_dispatch,
-    "resolve": prepare_resolve,
-    "close": prepare_close,
-    "cancel": prepare_cancel,
-    "reopen": prepare_reopen,
-}
+# --- the rows a transition points at: written once everything is valid ------------------------------
 
 
-def prepare(action: str, ticket: Ticket, data: dict, actor, now: datetime) -> dict:
-    """Keyword arguments for the transition method; actions without fields take none."""
-    preparer = _PREPARERS.get(action)
-    return preparer(ticket, data, actor, now) if preparer else {}
+def record_diagnose(run: ActionRun) -> dict:
+    decision = run.kwargs.pop("decision", None)
+    if decision is not None:
+        # Kept as decided now, for audit even if the policy changes (REQUIREMENTS §2).
+        run.case.entitlement = warranty_decision_record(decision=decision, actor=run.actor, purpose=run.case.number)
+    return {}
+
+
+def record_quote(run: ActionRun) -> dict:
+    lines, labour_hours = run.kwargs.pop("lines"), run.kwargs.pop("labour_hours")
+    quote = quote_create(decision=run.case.entitlement, parts=lines, labour_hours=labour_hours, actor=run.actor)
+    return {"quote": quote}
+
+
+def _quote_answer(accepted: bool):
+    def record(run: ActionRun) -> dict:
+        note = run.kwargs.pop("answer_note")
+        quote_respond(quote=run.case.quote, accepted=accepted, note=note, actor=run.actor, now=run.now)
+        return {} if accepted else {"now": run.now}
+
+    return record
+
+
+# --- what the timeline keeps -------------------------------------------------------------------------
+
+
+def work_data(work: Work, ticket: Ticket) -> dict:
+    return {
+        "labour_hours": str(work.labour_hours),
+        "travel_km": work.travel_km,
+        "total_labour_hours": str(ticket.labour_hours),
+        "total_travel_km": ticket.travel_km,
+    }
+
+
+def _dispatch_data(run: ActionRun) -> dict:
+    ticket = run.case
+    return {
+        "technician": ticket.assignee.username,
+        "appointment_at": ticket.appointment_at and ticket.appointment_at.isoformat(),
+    }
+
+
+def _resolve_data(run: ActionRun) -> dict:
+    work = run.kwargs.get("work")
+    return {"functional_test": run.case.functional_test, **(work_data(work, run.case) if work else {})}
+
+
+def _after_resolve(run: ActionRun) -> None:
+    """The return visit: a 7-day reply window and a survey link to the customer (002 §4)."""
+    ticket, now = run.case, run.now
+    sla.start_csat_reply(ticket, now)
+    cycle = ticket.reopened_count + 1
+    Survey.objects.get_or_create(ticket=ticket, cycle=cycle, defaults={"sent_at": now})
+    notify_customer(
+        customer=ticket.customer,
+        key=f"ticket:{ticket.pk}:survey:{cycle}",
+        template="ticket_resolved",
+        context={"number": ticket.number, "resolution": ticket.resolution},
+    )
+
+
+ACTIONS = actions_by_name(
+    ActionSpec("acknowledge", _("Acknowledge"), "tickets.respond_ticket", prepare=prepare_now, stop=_WORK_CLOCKS[:1]),
+    ActionSpec(
+        "diagnose",
+        _("Diagnose"),
+        "tickets.diagnose_ticket",
+        prepare=prepare_diagnose,
+        record=record_diagnose,
+        event_data=lambda run: {"fault_cause": run.case.fault_cause, "entitlement": run.case.entitlement_id},
+    ),
+    ActionSpec(
+        "request_quote",
+        _("Send quote"),
+        "tickets.quote_ticket",
+        prepare=prepare_request_quote,
+        record=record_quote,
+        event_data=lambda run: {"quote": run.case.quote_id, "total": str(run.case.quote.total)},
+    ),
+    ActionSpec(
+        "approve_quote",
+        _("Quote accepted"),
+        "tickets.respond_ticket",
+        customer_may=True,
+        prepare=prepare_quote_answer,
+        record=_quote_answer(True),
+    ),
+    ActionSpec(
+        "decline_quote",
+        _("Quote declined"),
+        "tickets.respond_ticket",
+        customer_may=True,
+        prepare=prepare_quote_answer,
+        record=_quote_answer(False),
+        cancel="decline_quote",
+    ),
+    ActionSpec("dispatch", _("Dispatch"), DISPATCH, prepare=prepare_dispatch, event_data=_dispatch_data),
+    ActionSpec(
+        "start_work",
+        _("Start work"),
+        "tickets.work_ticket",
+        who=assigned_or_dispatcher,
+        who_refusal="Only the assigned technician (or a dispatcher) may do this.",
+        stop=(ClockName.ON_SITE,),
+    ),
+    ActionSpec("wait_parts", _("Wait for parts"), "tickets.work_ticket"),
+    ActionSpec("parts_arrived", _("Parts arrived"), "tickets.work_ticket"),
+    ActionSpec("wait_customer", _("Wait for customer"), "tickets.respond_ticket"),
+    ActionSpec("resume", _("Resume"), "tickets.respond_ticket", customer_may=True),
+    ActionSpec(
+        "resolve",
+        _("Resolve"),
+        "tickets.work_ticket",
+        who=assigned_or_dispatcher,
+        who_refusal="Only the assigned technician (or a dispatcher) may do this.",
+        prepare=prepare_resolve,
+        stop=_WORK_CLOCKS,
+        event_data=_resolve_data,
+        after=_after_resolve,
+    ),
+    ActionSpec("confirm", _("Customer confirmed"), "tickets.respond_ticket", customer_may=True),
+    ActionSpec("close", _("Close"), "tickets.respond_ticket", prepare=prepare_now),
+    ActionSpec("cancel", _("Cancel"), "tickets.cancel_ticket", prepare=prepare_reason, cancel="cancel"),
+    ActionSpec(
+        "reopen",
+        _("Reopen"),
+        "tickets.reopen_ticket",
+        customer_may=True,
+        available=lambda ticket, user, now: within_reopen_window(ticket, now),
+        prepare=prepare_reopen,
+        restart=(ClockName.RESOLUTION,),
+    ),
+)

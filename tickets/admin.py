@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseRedirect
-from django.template.defaultfilters import filesizeformat
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
@@ -26,22 +23,22 @@ from django_fsm import ConcurrentTransition
 
 from aftersales.core.admin_cases import (
     CaseAdmin,
+    CaseAttachmentInline,
     CaseEventInline,
     CaseQueueFilter,
+    CaseSlaPolicyAdmin,
     ReadOnlyInline,
+    RecordAdmin,
+    TaskAdmin,
     duration_label,
-    person,
 )
 from aftersales.core.admin_forms import SlaPolicyChecks, submit_to_service, told
-from aftersales.core.attachments import attachment_response
+from aftersales.core.cases import ActionNotAllowed
 from aftersales.core.roles import TECHNICIAN
 from warranty.choices import Charge
-from warranty.services import AlreadyAnswered
 
 from . import services
-from .actions import ACTIONS, ActionNotAllowed
 from .admin_forms import (
-    AttachmentForm,
     BulkAssignForm,
     FollowUpCompleteForm,
     PartForm,
@@ -50,16 +47,9 @@ from .admin_forms import (
     TicketCreateForm,
     WorkForm,
     action_form_class,
-    apply_service_error,
 )
-from .admin_queries import (
-    attach_sla_badges,
-    badge_for,
-    breached_condition,
-    due_soon_condition,
-)
-from .choices import OPEN_STATUSES, ClockName, FollowUpKind, Status
-from .intake import customer_for_request
+from .cases import TICKETS
+from .choices import OPEN_STATUSES, FollowUpKind, Status
 from .models import (
     FollowUp,
     PartUsage,
@@ -76,36 +66,12 @@ from .selectors import tickets_visible_to
 
 # Statuses in which a dispatch (and so an assignment) is possible (tickets.models.Ticket.dispatch).
 ASSIGNABLE_STATUSES = (Status.DIAGNOSING, Status.DISPATCHED)
-# Parts are recorded while the ticket is being worked on (services.part_record).
-PART_STATUSES = (Status.DIAGNOSING, Status.DISPATCHED, Status.IN_PROGRESS, Status.AWAITING_PARTS)
 BULK_ASSIGN_LIMIT = 200
-# Any of these lets a user write notes on tickets.
-NOTE_PERMISSIONS = (
-    "tickets.respond_ticket",
-    "tickets.diagnose_ticket",
-    "tickets.dispatch_ticket",
-    "tickets.work_ticket",
-)
-
-
-# Timeline entries that are not actions of ACTIONS.
-_EVENT_LABELS = {
-    "create": _("Registered"),
-    "customer_message": _("Message from the customer"),
-    "note": _("Note"),
-    "rate": _("Survey answered"),
-    "standby_lent": _("Standby unit lent"),
-    "standby_returned": _("Standby unit returned"),
-    "attachment_added": _("File added"),
-    "work_recorded": _("Labour and travel recorded"),
-}
 
 
 class TicketEventInline(CaseEventInline):
     model = TicketEvent
-    action_specs = ACTIONS
-    event_labels = _EVENT_LABELS
-    status_choices = Status
+    case_spec = TICKETS
 
 
 class PartUsageInline(ReadOnlyInline):
@@ -126,33 +92,8 @@ class PartUsageInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("recorded_by")
 
 
-class TicketAttachmentInline(ReadOnlyInline):
-    """Files on the ticket; each opens through the access-checked download view, never a media URL."""
-
+class TicketAttachmentInline(CaseAttachmentInline):
     model = TicketAttachment
-    verbose_name = _("attachment")
-    verbose_name_plural = _("attachments")
-    fields = ["download", "file_size", "content_type", "who", "public", "created_at"]
-    readonly_fields = fields
-    ordering = ["created_at", "id"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by")
-
-    @admin.display(description=_("file"))
-    def download(self, attachment):
-        url = reverse("admin:tickets_ticket_attachment", args=[attachment.ticket_id, attachment.pk])
-        return format_html('<a href="{}" download>{}</a>', url, attachment.original_name)
-
-    @admin.display(description=_("size"))
-    def file_size(self, attachment):
-        return filesizeformat(attachment.size)
-
-    @admin.display(description=_("by"))
-    def who(self, attachment):
-        if attachment.uploaded_by_id:
-            return person(attachment.uploaded_by)
-        return gettext("customer") if attachment.by_customer else gettext("system")
 
 
 class FollowUpInline(ReadOnlyInline):
@@ -192,8 +133,8 @@ class QueueFilter(CaseQueueFilter):
     ]
     owner_field = "assignee"
     open_statuses = OPEN_STATUSES
-    due_soon_condition = staticmethod(due_soon_condition)
-    breached_condition = staticmethod(breached_condition)
+    case_spec = TICKETS
+    escalated_is_breached = True
 
 
 @admin.register(Ticket)
@@ -260,27 +201,13 @@ class TicketAdmin(CaseAdmin):
 
     # --- the case hooks (aftersales.core.admin_cases) -----------------------------------------
 
+    case_spec = TICKETS
     case_name = "ticket"
     case_search_fields = ["number", "unit__serial", "customer__name"]
-    action_specs = ACTIONS
-    action_conflicts = (ActionNotAllowed, ConcurrentTransition, AlreadyAnswered)
     action_form_template = "admin/tickets/ticket/action_form.html"
-    note_permissions = NOTE_PERMISSIONS
-    clock_names = ClockName
-    attach_sla_badges = staticmethod(attach_sla_badges)
-    badge_for = staticmethod(badge_for)
-
-    def available_actions(self, ticket, user) -> list:
-        return services.actions_for(ticket, user)
 
     def case_action_form(self, action, ticket, user, data=None):
         return action_form_class(action)(data, ticket=ticket, user=user)
-
-    def transition(self, ticket, action, user, data):
-        return services.ticket_transition(ticket=ticket, action=action, actor=user, data=data)
-
-    def staff_note(self, ticket, *, body, user, public):
-        services.ticket_staff_note(ticket=ticket, body=body, actor=user, public=public)
 
     def action_denied(self, request, ticket, label, form, context):
         self.message_user(
@@ -305,14 +232,10 @@ class TicketAdmin(CaseAdmin):
 
     def extra_tools(self, request, ticket) -> list:
         tools = []
-        if self.may_note(request.user):
-            tools.append({"label": gettext("Add a note"), "url": self.admin_url("note", ticket.pk)})
-        if request.user.has_perm("tickets.add_partusage") and ticket.status in PART_STATUSES:
+        if ticket.status in services.PART_STATUSES and services.may_record_part(ticket, request.user):
             tools.append({"label": gettext("Record a part"), "url": self.admin_url("part", ticket.pk)})
         if ticket.status in services.WORK_STATUSES and services.may_record_work(ticket, request.user):
             tools.append({"label": gettext("Record labour and travel"), "url": self.admin_url("work", ticket.pk)})
-        if services.may_attach(ticket, request.user):
-            tools.append({"label": gettext("Attach a file"), "url": self.admin_url("attach", ticket.pk)})
         return tools
 
     def has_dispatch_permission(self, request):
@@ -377,17 +300,9 @@ class TicketAdmin(CaseAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<path:object_id>/action/<str:action>/", view(self.action_view), name="tickets_ticket_action"),
-            path("<path:object_id>/note/", view(self.note_view), name="tickets_ticket_note"),
             path("<path:object_id>/part/", view(self.part_view), name="tickets_ticket_part"),
             path("<path:object_id>/work/", view(self.work_view), name="tickets_ticket_work"),
-            path("<path:object_id>/attach/", view(self.attach_view), name="tickets_ticket_attach"),
-            path(
-                "<path:object_id>/attachment/<int:attachment_id>/",
-                view(self.attachment_view),
-                name="tickets_ticket_attachment",
-            ),
-            *super().get_urls(),
+            *super().get_urls(),  # the case pages: actions, note, attach, attachment
         ]
 
     def part_view(self, request, object_id):
@@ -396,7 +311,7 @@ class TicketAdmin(CaseAdmin):
             object_id,
             label=gettext("Record a part"),
             form_class=PartForm,
-            allowed=lambda ticket, user: user.has_perm("tickets.add_partusage"),
+            allowed=services.may_record_part,
             perform=lambda ticket, data: services.part_record(ticket=ticket, actor=request.user, **data),
             not_now=gettext("Parts are recorded while the ticket is being worked on."),
             done=lambda usage: gettext("Part %(part)s recorded.") % {"part": usage},
@@ -418,70 +333,22 @@ class TicketAdmin(CaseAdmin):
             ),
         )
 
-    def attach_view(self, request, object_id):
-        """A photo or document → ``services.ticket_attach`` (checked by content, at most 10 per ticket)."""
-        ticket = self.case_or_none(request, object_id)
-        if ticket is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not services.may_attach(ticket, request.user):
-            raise PermissionDenied
-        may_publish = request.user.has_perm("tickets.respond_ticket")
-        form = AttachmentForm(request.POST or None, request.FILES or None, may_publish=may_publish)
-        if request.method == "POST" and form.is_valid():
-            try:
-                attachment = services.ticket_attach(
-                    ticket, form.cleaned_data["file"], by=request.user, public=form.cleaned_data.get("public", False)
-                )
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                self.message_user(
-                    request, gettext("File %(name)s added.") % {"name": attachment.original_name}, messages.SUCCESS
-                )
-                return HttpResponseRedirect(self.change_url(ticket))
-        return self.render_labelled_form(request, ticket, gettext("Attach a file"), form)
+    add_form_class = TicketCreateForm
+    add_form_template = "admin/tickets/ticket/add_form.html"
+    add_title = _("Register a service request")
+    add_refused = _("You may not register new customers.")
 
-    def attachment_view(self, request, object_id, attachment_id):
-        """Download one file of a ticket this user may see (the admin's own visibility rule)."""
-        ticket = self.case_or_none(request, object_id)
-        if ticket is None or not request.user.has_perm("tickets.view_ticketattachment"):
-            raise Http404
-        attachment = ticket.attachments.filter(pk=attachment_id).first()
-        if attachment is None:
-            raise Http404
-        return attachment_response(attachment)
-
-    def add_view(self, request, form_url="", extra_context=None):
-        """A new ticket is registered through ``services.ticket_create`` (clocks, number, SMS)."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = TicketCreateForm(request.POST or None, admin_site=self.admin_site)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                with transaction.atomic():
-                    customer = data["customer"] or customer_for_request(
-                        name=data["new_customer_name"],
-                        phone=data["new_customer_phone"],
-                        email=data["new_customer_email"],
-                    )
-                    created = services.ticket_create(
-                        customer=customer,
-                        ticket_type=data["ticket_type"],
-                        description=data["description"],
-                        channel=data["channel"],
-                        priority=data["priority"],
-                        unit=data["serial"],
-                        actor=request.user,
-                    )
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                ticket = created.ticket
-                self.registered(request, ticket, created.tracking_url)
-                return HttpResponseRedirect(self.change_url(ticket))
-        return self.render_add_form(
-            request, form, gettext("Register a service request"), "admin/tickets/ticket/add_form.html", extra_context
+    def register(self, request, form):
+        """A new ticket through ``services.ticket_register`` (the customer found or registered with it)."""
+        data = form.cleaned_data
+        return services.ticket_register(
+            customer=form.customer_reference(),
+            ticket_type=data["ticket_type"],
+            description=data["description"],
+            channel=data["channel"],
+            priority=data["priority"],
+            unit=data["serial"],
+            actor=request.user,
         )
 
     # --- bulk assignment ------------------------------------------------------------------------
@@ -586,7 +453,7 @@ class SlaPolicyForm(SlaPolicyChecks, forms.ModelForm):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(CaseSlaPolicyAdmin):
     """The SLA matrix (type × priority × customer tier). Changes apply to tickets created afterwards."""
 
     form = SlaPolicyForm
@@ -609,17 +476,9 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     def tier(self, policy):
         return policy.customer_tier or gettext("every tier")
 
-    @admin.display(description=_("first response"), ordering="first_response_minutes")
-    def first_response(self, policy):
-        return duration_label(policy.first_response_minutes)
-
     @admin.display(description=_("on site / restore"), ordering="on_site_minutes")
     def on_site(self, policy):
         return duration_label(policy.on_site_minutes)
-
-    @admin.display(description=_("resolution"), ordering="resolution_minutes")
-    def resolution(self, policy):
-        return duration_label(policy.resolution_minutes)
 
 
 class TechnicianForm(forms.ModelForm):
@@ -819,7 +678,7 @@ class StandbyLoanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(RecordAdmin):
     """Return-visit surveys (read-only: customers answer through the tracking link)."""
 
     list_display = ["ticket", "cycle", "sent_at", "score", "answered_at", "comment_start"]
@@ -828,15 +687,6 @@ class SurveyAdmin(admin.ModelAdmin):
     search_fields = ["ticket__number"]
     date_hierarchy = "sent_at"
     readonly_fields = ["ticket", "cycle", "sent_at", "score", "comment", "answered_at", "answered_by_agent"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("comment"))
     def comment_start(self, survey):
@@ -877,7 +727,7 @@ class FollowUpStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(TaskAdmin):
     list_display = ["kind", "ticket", "assigned_role", "assignee", "due_at", "created_at", "done_at", "complete_link"]
     list_filter = [FollowUpStateFilter, "kind", "assigned_role"]
     list_select_related = ["ticket", "assignee"]
@@ -897,70 +747,34 @@ class FollowUpAdmin(admin.ModelAdmin):
     ]
     change_form_template = "admin/tickets/followup/change_form.html"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def _may_complete(self, request) -> bool:
         return request.user.has_perm("tickets.change_followup")
 
+    task_route = "complete"
+
     @admin.display(description=_("done?"))
     def complete_link(self, follow_up):
-        if follow_up.done_at:
-            return "✓"
-        url = reverse("admin:tickets_followup_complete", args=[follow_up.pk])
-        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Mark done"))
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/complete/",
-                self.admin_site.admin_view(self.complete_view),
-                name="tickets_followup_complete",
-            ),
-            *super().get_urls(),
-        ]
+        return self.task_link_html(follow_up)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "may_complete": self._may_complete(request)}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def complete_view(self, request, object_id):
-        follow_up = self.get_object(request, unquote(object_id))
-        if follow_up is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self._may_complete(request):
-            raise PermissionDenied
-        changelist = reverse("admin:tickets_followup_changelist")
-        if follow_up.done_at:
-            self.message_user(request, gettext("This follow-up is already done."), messages.INFO)
-            return HttpResponseRedirect(changelist)
-        form = FollowUpCompleteForm(request.POST or None, follow_up=follow_up)
-        response = submit_to_service(
+    def task_page(self, request, object_id):
+        return self.task_view(
             request,
-            form,
-            lambda data: services.follow_up_complete(follow_up=follow_up, actor=request.user, **data),
-            refused=(ActionNotAllowed,),
-            on_refused=lambda: told(
-                self, request, gettext("This follow-up is already done."), messages.INFO, changelist
+            object_id,
+            permitted=self._may_complete(request),
+            form=lambda follow_up: FollowUpCompleteForm(request.POST or None, follow_up=follow_up),
+            perform=lambda follow_up, data: services.follow_up_complete(
+                follow_up=follow_up, actor=request.user, **data
             ),
-            on_done=lambda _done: told(self, request, gettext("Follow-up done."), messages.SUCCESS, changelist),
+            already_done=gettext("This follow-up is already done."),
+            done=gettext("Follow-up done."),
+            template="admin/tickets/followup/complete_form.html",
+            context=lambda follow_up: {
+                "title": f"{follow_up.get_kind_display()} — {follow_up.ticket}",
+                "ticket_url": reverse("admin:tickets_ticket_change", args=[follow_up.ticket_id]),
+                "is_breach_report": follow_up.kind == FollowUpKind.BREACH_REPORT,
+            },
         )
-        if response is not None:
-            return response
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": follow_up,
-            "title": f"{follow_up.get_kind_display()} — {follow_up.ticket}",
-            "form": form,
-            "media": self.media + form.media,
-            "ticket_url": reverse("admin:tickets_ticket_change", args=[follow_up.ticket_id]),
-            "is_breach_report": follow_up.kind == FollowUpKind.BREACH_REPORT,
-        }
-        return TemplateResponse(request, "admin/tickets/followup/complete_form.html", context)

@@ -9,16 +9,21 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.core.admin_forms import NOTE_MAX, CaseActionForm, NoteForm, apply_service_error  # noqa: F401 (re-exported)
-from aftersales.core.models import Customer
-from aftersales.core.services import clean_phone
-from aftersales.core.uploads import validate_attachment
+from aftersales.core.admin_forms import (  # noqa: F401 (re-exported)
+    NOTE_MAX,
+    AttachmentForm,
+    CaseActionForm,
+    CaseCreateForm,
+    NoteForm,
+    apply_service_error,
+)
+from aftersales.core.cases import known_unit
 from warranty.choices import FaultCause
+from warranty.selectors import unit_by_serial
 
 from .actions import MAX_TRAVEL_KM
 from .admin_queries import certified_technicians
 from .choices import Channel, FollowUpKind, FunctionalTest, Priority, TicketType
-from .intake import unit_for_serial
 from .models import FollowUp, StandbyLoan, StandbyUnit, Technician, Ticket
 from .selectors import dispatch_candidates
 
@@ -245,24 +250,6 @@ class WorkForm(forms.Form):
         return cleaned
 
 
-class AttachmentForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"),
-        validators=[validate_attachment],
-        help_text=_("A photo or document: JPEG, PNG, WebP or PDF, at most 10 MB."),
-    )
-    public = forms.BooleanField(
-        label=_("Visible to the customer"),
-        required=False,
-        help_text=_("Leave unticked for an internal file."),
-    )
-
-    def __init__(self, *args, may_publish: bool, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not may_publish:  # like public notes: the service desk writes to the customer
-            del self.fields["public"]
-
-
 class TechnicianChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         region = obj.region.name if obj.region_id else _("no region")
@@ -288,51 +275,20 @@ class BulkAssignForm(forms.Form):
         self.fields["technician"].queryset = certified_technicians()
 
 
-class TicketCreateForm(forms.Form):
+class TicketCreateForm(CaseCreateForm):
     """Register a request taken by phone, letter, visit or WeChat (REQUIREMENTS §1, agent)."""
 
-    customer = forms.ModelChoiceField(
-        label=_("Existing customer"),
-        queryset=Customer.objects.all(),
-        required=False,
-        help_text=_("Search by name (or phone, if you may see phone numbers)."),
-    )
-    new_customer_name = forms.CharField(label=_("New customer: name"), max_length=200, required=False)
-    new_customer_phone = forms.CharField(
-        label=_("New customer: phone"),
-        max_length=40,
-        required=False,
-        help_text=_("If a customer with this phone number exists, the request is added to them."),
-    )
-    new_customer_email = forms.EmailField(label=_("New customer: email"), required=False)
+    case_model = Ticket
+    new_phone_help = _("If a customer with this phone number exists, the request is added to them.")
+
     ticket_type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices, initial=TicketType.REPAIR)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     serial = forms.CharField(label=_("Unit serial number"), max_length=64, required=False)
     description = forms.CharField(label=_("Description"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 5}))
 
-    def __init__(self, *args, admin_site, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["customer"]
-        field.widget = AutocompleteSelect(Ticket._meta.get_field("customer"), admin_site)
-        field.widget.choices = field.choices  # a widget set after the field needs the field's choices
-
-    def clean_new_customer_phone(self) -> str:
-        phone = self.cleaned_data["new_customer_phone"]
-        return clean_phone(phone) if phone.strip() else ""
-
     def clean_serial(self):
-        return unit_for_serial(self.cleaned_data["serial"])
-
-    def clean(self):
-        cleaned = super().clean()
-        has_new = cleaned.get("new_customer_name", "").strip() and cleaned.get("new_customer_phone")
-        if cleaned.get("customer") is None and "new_customer_phone" not in self.errors and not has_new:
-            raise ValidationError(
-                _("Choose an existing customer, or give the new customer's name and phone number."),
-                code="no_customer",
-            )
-        return cleaned
+        return known_unit(self.cleaned_data["serial"], unit_by_serial)
 
 
 class FollowUpCompleteForm(forms.Form):
@@ -372,17 +328,3 @@ class StandbyLendForm(forms.Form):
         field = self.fields["ticket"]
         field.widget = AutocompleteSelect(StandbyLoan._meta.get_field("ticket"), admin_site)
         field.widget.choices = field.choices
-
-
-class SurveyAnswerForm(forms.Form):
-    """A return-visit answer an agent took by phone."""
-
-    score = forms.TypedChoiceField(
-        label=_("Score"),
-        coerce=int,
-        choices=[(score, str(score)) for score in range(5, 0, -1)],
-        widget=forms.RadioSelect,
-    )
-    comment = forms.CharField(
-        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
-    )

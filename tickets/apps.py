@@ -7,13 +7,9 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Service tickets")
 
     def ready(self) -> None:
-        from aftersales.core.sla.registry import register_clock_handler
-        from aftersales.core.trackables import register_trackable
+        from aftersales.core.cases import register_case
 
-        from . import sla
-        from .api.public import TicketTrackable
-        from .models import Ticket
+        from .cases import TICKETS
 
-        register_clock_handler(Ticket, sla.on_clock_events)
-        # The customer's /track/<token>/ link may open a ticket (complaints register theirs).
-        register_trackable(TicketTrackable())
+        # The SLA sweep's handler, the customer's /track/<token>/ link and the case kit: one spec.
+        register_case(TICKETS)

@@ -1,11 +1,9 @@
-"""Registering a request: whose it is, which unit, then ``services.ticket_create``.
+"""Registering a request from the public portal and the public API: whose it is, which unit, its files.
 
-Shared by the portal's request form and the admin's add-ticket form, following the rules of the
-public API (tickets/api/public.py): the customer is found by normalised phone number, else created,
-and nothing a stranger types changes an existing customer's record; an unknown serial from the
-public is kept in the description instead of refusing the request.
-
-A candidate for ``tickets.services`` (it writes); kept apart because that module is owned elsewhere.
+The rules are the case kit's (aftersales/core/cases/intake.py): the customer is found by normalised
+phone number, else created, and nothing a stranger types changes an existing customer's record; an
+unknown serial from the public is kept in the description instead of refusing the request; every
+file is checked before anything is written. Staff register requests with ``services.ticket_register``.
 """
 
 from __future__ import annotations
@@ -13,57 +11,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
-from django.utils.translation import gettext as _
 
-from aftersales.core.attachments import attachment_check, files_discarded_on_error
-from aftersales.core.models import Customer
-from aftersales.core.services import customer_for_phone
-from warranty.models import RegisteredUnit
+from aftersales.core.attachments import files_discarded_on_error
+from aftersales.core.cases import (
+    MAX_INTAKE_ATTACHMENTS,
+    UNREGISTERED_SERIAL,
+    customer_for_request,
+    intake_attachments_check,
+    unregistered_serial_note,
+)
 from warranty.selectors import unit_by_serial
 
 from .choices import Channel, Priority
 from .models import TicketAttachment
 from .services import CreatedTicket, ticket_attach, ticket_create
 
-# The same marker the public API writes, so staff search one way for units to register.
-UNREGISTERED_SERIAL = "序列号未登记 / serial number not registered"
+__all__ = ["MAX_REQUEST_ATTACHMENTS", "UNREGISTERED_SERIAL", "SubmittedRequest", "request_submit"]
+
 # Photos sent with a new request (the ticket holds up to services.MAX_ATTACHMENTS in all).
-MAX_REQUEST_ATTACHMENTS = 5
-
-
-def customer_language() -> str:
-    """The language the visitor reads the portal in becomes a new customer's, so messages arrive in it."""
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
-def customer_for_request(*, name: str, phone: str, email: str = "", language: str | None = None) -> Customer:
-    """The customer with this phone number (however it was typed), or a new one.
-
-    An existing customer's name and email are left alone: an anonymous form must not be able to
-    change someone's record. Numbers are not unique; the earliest customer with it wins.
-    """
-    return customer_for_phone(
-        name=name.strip(), phone=phone, email=(email or "").strip(), language=language or customer_language()
-    )
-
-
-def unit_for_serial(serial: str) -> RegisteredUnit | None:
-    """For staff: the registered unit of a typed serial; None when empty; ValidationError when unknown."""
-    serial = (serial or "").strip()
-    if not serial:
-        return None
-    unit = unit_by_serial(serial)
-    if unit is None:
-        raise ValidationError(
-            _("No registered unit has this serial number. Register the unit first, or leave the serial empty."),
-            code="unknown_serial",
-        )
-    return unit
+MAX_REQUEST_ATTACHMENTS = MAX_INTAKE_ATTACHMENTS
 
 
 @dataclass(frozen=True)
@@ -71,21 +38,6 @@ class SubmittedRequest:
     created: CreatedTicket
     serial_registered: bool | None  # None: no serial given; False: unknown serial, kept in the description
     attachments: list[TicketAttachment] = field(default_factory=list)
-
-
-def request_attachments_check(uploads: Sequence, *, field_name: str = "attachments") -> None:
-    """Every file of a new request, checked before anything is written (ValidationError, codes kept)."""
-    if len(uploads) > MAX_REQUEST_ATTACHMENTS:
-        raise ValidationError(
-            {
-                field_name: ValidationError(
-                    _("Attach at most %(max)d files to a request.") % {"max": MAX_REQUEST_ATTACHMENTS},
-                    code="too_many_files",
-                )
-            }
-        )
-    for upload in uploads:
-        attachment_check(upload, field=field_name)
 
 
 def request_submit(
@@ -99,6 +51,7 @@ def request_submit(
     priority: str = Priority.NORMAL,
     channel: str = Channel.WEB,
     attachments: Sequence = (),
+    intake_link: bool = True,
 ) -> SubmittedRequest:
     """A request from the public portal (no account): find or create the customer, then the ticket.
 
@@ -107,12 +60,12 @@ def request_submit(
     — customer, ticket or file — is left behind.
     """
     attachments = list(attachments)
-    request_attachments_check(attachments)
+    intake_attachments_check(attachments)
     serial = (serial or "").strip()
     unit = unit_by_serial(serial) if serial else None
     if serial and unit is None:
         # Not attached, but not lost either: staff find and register the unit.
-        description = f"{description}\n\n[{UNREGISTERED_SERIAL}: {serial}]"
+        description = f"{description}\n\n{unregistered_serial_note(serial)}"
     with files_discarded_on_error() as stored, transaction.atomic():
         customer = customer_for_request(name=name, phone=phone, email=email)
         created = ticket_create(
@@ -123,6 +76,7 @@ def request_submit(
             priority=priority,
             unit=unit,
             actor=None,
+            intake_link=intake_link,
         )
         for upload in attachments:
             stored.append(ticket_attach(created.ticket, upload, by_customer=True))

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
-from aftersales.core.models import Attachment
+from aftersales.core.cases.models import Case, CaseAttachment, CaseEvent
 from aftersales.core.models.sla import default_thresholds
 
 from .choices import (
@@ -102,7 +102,7 @@ _ACTIVE = [Status.ACKNOWLEDGED, Status.DIAGNOSING, Status.DISPATCHED, Status.IN_
 _CANCELLABLE = [Status.NEW, *_ACTIVE, Status.AWAITING_QUOTE, Status.AWAITING_PARTS, Status.AWAITING_CUSTOMER]
 
 
-class Ticket(ConcurrentTransitionMixin, models.Model):
+class Ticket(ConcurrentTransitionMixin, Case):
     """A service request moving through the lifecycle of REQUIREMENTS §3.
 
     Transition methods change fields only; ``services.ticket_transition`` locks the row, checks the
@@ -110,7 +110,6 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     and writes notifications — all in one transaction.
     """
 
-    number = models.CharField(_("number"), max_length=20, unique=True)
     ticket_type = models.CharField(_("type"), max_length=20, choices=TicketType.choices)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
@@ -127,7 +126,6 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         related_name="tickets",
     )
     region = models.ForeignKey("core.Region", verbose_name=_("region"), on_delete=models.PROTECT, null=True, blank=True)
-    description = models.TextField(_("description"))
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),
@@ -150,7 +148,6 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         related_name="+",
         related_query_name="tickets",
     )
-    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     resume_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     fault_cause = models.CharField(_("fault cause"), max_length=40, blank=True)
     diagnosis = models.TextField(_("diagnosis"), blank=True)
@@ -161,14 +158,9 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     travel_km = models.PositiveIntegerField(_("travel (km)"), default=0)
     first_visit_fixed = models.BooleanField(_("fixed at the first visit"), null=True, blank=True)
     visits = models.PositiveSmallIntegerField(_("visits"), default=0)
-    tracking_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))  # indexed with the id: see Meta.indexes
-    acknowledged_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -194,9 +186,6 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             ("cancel_ticket", _("Can cancel tickets")),
             ("reopen_ticket", _("Can reopen tickets")),
         ]
-
-    def __str__(self) -> str:
-        return self.number
 
     def add_work(self, work) -> None:
         """Add one visit's labour and travel (``actions.Work``, already checked) to the totals."""
@@ -291,45 +280,24 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         self.first_visit_fixed = False  # it came back: not fixed the first time
 
 
-class TicketEvent(models.Model):
-    """Append-only history: who did what, when, from which state to which."""
+class TicketEvent(CaseEvent):
+    """Append-only history: who did what, when, from which state to which (``CaseEvent``)."""
 
+    case_field = "ticket"
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("action"), max_length=30)
-    from_status = models.CharField(_("from"), max_length=20, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    by_customer = models.BooleanField(_("by the customer"), default=False)
-    note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True)
-    # Shown on the customer's tracking page (internal notes are not).
-    public = models.BooleanField(_("visible to the customer"), default=True)
-    created_at = models.DateTimeField(_("at"), db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(CaseEvent.Meta):
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
 
-    def __str__(self) -> str:
-        return f"{self.ticket_id} {self.action} {self.from_status}→{self.to_status}"
 
-
-class TicketAttachment(Attachment):
+class TicketAttachment(CaseAttachment):
     """A photo or document on a ticket, from the customer (portal, API) or from staff."""
 
+    case_field = "ticket"
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="attachments")
-    # The customer sees their own files and those staff chose to show them (as with notes).
-    public = models.BooleanField(_("visible to the customer"), default=False)
 
-    class Meta(Attachment.Meta):
+    class Meta(CaseAttachment.Meta):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
 

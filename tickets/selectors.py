@@ -17,18 +17,14 @@ from django.utils.translation import ngettext
 from aftersales.core.models import SlaClock
 from aftersales.core.selectors import (
     Queue,  # noqa: F401 (re-exported)
-    TimelineEntry,
     case_clock_filter,
     case_queue_filter,
     case_search_condition,
     clocks_attach,
     customer_by_phone,  # noqa: F401 (re-exported)
-    customer_timeline,
 )
-from warranty.choices import QuoteStatus
 
-from .actions import ACTIONS, REOPEN_WINDOW
-from .choices import OPEN_STATUSES, ClockName, Status
+from .choices import OPEN_STATUSES, Status
 from .models import Technician, Ticket, TicketEvent
 
 # --- who sees which tickets -------------------------------------------------------------------
@@ -121,12 +117,22 @@ def ticket_sla_clocks(ticket: Ticket) -> list[SlaClock]:
     """The current clocks of one ticket: attached by ``tickets_attach_sla`` or read now."""
     if not hasattr(ticket, "sla_clocks"):
         clocks_attach([ticket])
-    return ticket.sla_clocks
+    return ticket.sla_clocks  # type: ignore[attr-defined]  # set by clocks_attach
 
 
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
     """The whole timeline for staff, internal notes included."""
     return TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("created_at", "id")
+
+
+def ticket_of_customer(*, number: str, customer) -> Ticket | None:
+    """The customer's own ticket with this number, or None (nobody links themselves to another's case)."""
+    return Ticket.objects.filter(number=number.upper(), customer=customer).first()
+
+
+def tickets_by_numbers(numbers) -> list[Ticket]:
+    """The tickets with these numbers (other apps link tickets by number: complaints)."""
+    return list(Ticket.objects.filter(number__in=[str(number).upper() for number in numbers]))
 
 
 # --- dispatch suggestions ----------------------------------------------------------------------
@@ -179,7 +185,7 @@ def dispatch_candidates(ticket: Ticket) -> DispatchSuggestion:
     Uncertified technicians are never candidates; they are listed apart with what they lack, so a
     supervisor short of people sees why. Three queries whatever the team size.
     """
-    category = ticket.unit.product_model.category if ticket.unit_id else None
+    category = ticket.unit.product_model.category if ticket.unit is not None else None
     technicians = (
         Technician.objects.filter(is_active=True, user__is_active=True)
         .select_related("user", "region")
@@ -206,7 +212,7 @@ def dispatch_candidates(ticket: Ticket) -> DispatchSuggestion:
         else:
             reasons.append(_("No registered unit: skills not compared"))
         same_region = None
-        if ticket.region_id is not None:
+        if ticket.region is not None:
             same_region = technician.region_id == ticket.region_id
             if same_region:
                 reasons.append(_("Same region (%(region)s)") % {"region": ticket.region.name})
@@ -245,94 +251,3 @@ def dispatch_candidates(ticket: Ticket) -> DispatchSuggestion:
         )
     )
     return DispatchSuggestion(candidates=candidates, excluded=excluded)
-
-
-# --- what the customer sees through the tracking link -----------------------------------------
-
-
-def ticket_by_tracking_token_hash(token_hash: str) -> Ticket | None:
-    return Ticket.objects.select_related("unit__product_model", "quote").filter(tracking_token_hash=token_hash).first()
-
-
-# Events the customer sees with their own label (transitions use the action's label).
-_EVENT_LABELS = {
-    "create": lambda: _("Request received"),
-    "customer_message": lambda: _("Your message"),
-    "note": lambda: _("Message from our service team"),
-    "rate": lambda: _("Rated"),
-    "standby_lent": lambda: _("Standby unit lent"),
-    "standby_returned": lambda: _("Standby unit returned"),
-    "attachment_added": lambda: _("File added"),
-}
-# Clocks that are promises to the customer; the return-visit reply window is the service's own.
-_CUSTOMER_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.ON_SITE, ClockName.RESOLUTION)
-_RESOLVED = (Status.RESOLVED, Status.CONFIRMED, Status.CLOSED)
-
-
-def _event_label(action: str) -> str:
-    if action in ACTIONS:
-        return str(ACTIONS[action].label)
-    return _EVENT_LABELS.get(action, lambda: _("Update"))()
-
-
-def reopen_deadline(ticket: Ticket) -> datetime | None:
-    """Until when the customer may reopen (the rule ``actions.prepare_reopen`` enforces)."""
-    resolved_at = ticket.resolved_at or ticket.closed_at
-    if ticket.status not in _RESOLVED or resolved_at is None:
-        return None
-    return resolved_at + REOPEN_WINDOW
-
-
-def ticket_customer_actions(ticket: Ticket, *, now: datetime, survey_open: bool) -> list[str]:
-    """What the customer may do through the link right now."""
-    actions = ["message"]
-    if ticket.status == Status.AWAITING_QUOTE and ticket.quote and ticket.quote.status == QuoteStatus.PENDING:
-        actions += ["approve_quote", "decline_quote"]
-    if ticket.status == Status.RESOLVED:
-        actions.append("confirm")
-    if survey_open and ticket.status in _RESOLVED:
-        actions.append("rate")
-    deadline = reopen_deadline(ticket)
-    if deadline is not None and now <= deadline:
-        actions.append("reopen")
-    return actions
-
-
-@dataclass(frozen=True)
-class CustomerView:
-    ticket: Ticket
-    timeline: list[TimelineEntry]
-    clocks: list[SlaClock]
-    actions: list[str]
-    reopen_until: datetime | None
-    rated_score: int | None
-
-
-def ticket_customer_view(ticket: Ticket, *, now: datetime) -> CustomerView:
-    """What the customer may see of their ticket: public events, promises, what they can do now.
-
-    Notes are shown only where the customer wrote them or staff published them; transition notes,
-    event details and staff names stay inside (a technician appears as "Technician").
-    """
-    events = (
-        TicketEvent.objects.filter(ticket=ticket, public=True)
-        .select_related("actor")
-        .prefetch_related("actor__groups")
-        .order_by("created_at", "id")
-    )
-    # The note of a file event is the file's name; of a public file, that is what staff chose to show.
-    timeline = customer_timeline(events, label=_event_label, note_actions=("note", "attachment_added"))
-    survey = ticket.surveys.filter(cycle=ticket.reopened_count + 1).first()
-    clocks = [clock for clock in ticket_sla_clocks(ticket) if clock.name in _CUSTOMER_CLOCKS]
-    return CustomerView(
-        ticket=ticket,
-        timeline=timeline,
-        clocks=clocks,
-        actions=ticket_customer_actions(ticket, now=now, survey_open=survey is not None and survey.answered_at is None),
-        reopen_until=reopen_deadline(ticket),
-        rated_score=survey.score if survey is not None else None,
-    )
-
-
-def ticket_quote_lines(ticket: Ticket):
-    return ticket.quote.lines.order_by("id") if ticket.quote_id else []

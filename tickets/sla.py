@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from aftersales.core.calendars.services import DEFAULT_24X7_CODE
-from aftersales.core.models import BusinessCalendar, SlaClock
-from aftersales.core.selectors import clocks_for
+from aftersales.core.cases import PolicyClocks
+from aftersales.core.models import BusinessCalendar
 from aftersales.core.sla.handling import HandlerBatch, handle_in_batch
 from aftersales.core.sla.registry import RecordedClockEvent
-from aftersales.core.sla.services import clock_cancel, clock_pause, clock_resume, clock_start, clock_stop
+from aftersales.core.sla.services import clock_cancel, clock_start
 
 from .choices import ClockName, FollowUpKind, Priority, TicketType
 from .models import FollowUp, SlaPolicy, Ticket
@@ -24,7 +24,6 @@ from .notifications import staff_for_role
 # No reply to the return-visit survey within 7 days → an agent calls (002 §4).
 CSAT_REPLY_WINDOW = timedelta(days=7)
 _ON_SITE_TYPES = {TicketType.REPAIR, TicketType.INSTALLATION, TicketType.MAINTENANCE}
-_WORK_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.ON_SITE, ClockName.RESOLUTION)
 
 
 def sla_policy_for(*, ticket_type: str, priority: str, customer_tier: str) -> SlaPolicy | None:
@@ -35,60 +34,24 @@ def sla_policy_for(*, ticket_type: str, priority: str, customer_tier: str) -> Sl
     return min(cells, key=lambda cell: cell.customer_tier == "", default=None)
 
 
-def _open_clocks(ticket: Ticket, names=_WORK_CLOCKS) -> list[SlaClock]:
-    return [clock for clock in clocks_for(ticket).filter(name__in=names) if clock.is_open]
+def _on_site_applies(ticket: Ticket, name: str) -> bool:
+    return name != ClockName.ON_SITE or ticket.ticket_type in _ON_SITE_TYPES
 
 
-def _start(ticket: Ticket, name: str, minutes: int, now: datetime, actor=None) -> None:
-    policy = ticket.sla_policy
-    clock_start(
-        subject=ticket,
-        name=name,
-        target=timedelta(minutes=minutes),
-        calendar=policy.calendar,
-        thresholds=policy.thresholds,
-        now=now,
-        actor=actor,
-    )
+# The ticket's promises (SlaPolicy minutes per clock); the survey's reply window ends with the ticket.
+CLOCKS = PolicyClocks(
+    targets={
+        ClockName.FIRST_RESPONSE: "first_response_minutes",
+        ClockName.ON_SITE: "on_site_minutes",
+        ClockName.RESOLUTION: "resolution_minutes",
+    },
+    others=(ClockName.CSAT_REPLY,),
+    applies=_on_site_applies,
+)
 
 
 def start_clocks(ticket: Ticket, now: datetime) -> None:
-    policy = ticket.sla_policy
-    if policy is None:
-        return
-    _start(ticket, ClockName.FIRST_RESPONSE, policy.first_response_minutes, now)
-    if policy.on_site_minutes and ticket.ticket_type in _ON_SITE_TYPES:
-        _start(ticket, ClockName.ON_SITE, policy.on_site_minutes, now)
-    _start(ticket, ClockName.RESOLUTION, policy.resolution_minutes, now)
-
-
-def stop(ticket: Ticket, names: Sequence[str], now: datetime, actor=None) -> None:
-    for clock in _open_clocks(ticket, names):
-        clock_stop(clock=clock, now=now, actor=actor)
-
-
-def pause_all(ticket: Ticket, now: datetime, actor=None, note: str = "") -> None:
-    for clock in _open_clocks(ticket):
-        if clock.state != SlaClock.State.PAUSED:
-            clock_pause(clock=clock, now=now, actor=actor, note=note)
-
-
-def resume_all(ticket: Ticket, now: datetime, actor=None) -> None:
-    for clock in _open_clocks(ticket):
-        if clock.state == SlaClock.State.PAUSED:
-            clock_resume(clock=clock, now=now, actor=actor)
-
-
-def cancel_all(ticket: Ticket, now: datetime, actor=None, note: str = "") -> None:
-    for clock in _open_clocks(ticket, (*_WORK_CLOCKS, ClockName.CSAT_REPLY)):
-        clock_cancel(clock=clock, now=now, actor=actor, note=note)
-
-
-def restart_resolution(ticket: Ticket, now: datetime, actor=None) -> None:
-    """A reopened ticket gets a new resolution promise (a new cycle of the clock)."""
-    cancel_all(ticket, now, actor, note="reopened")
-    if ticket.sla_policy:
-        _start(ticket, ClockName.RESOLUTION, ticket.sla_policy.resolution_minutes, now, actor)
+    CLOCKS.start_all(ticket, now)
 
 
 def start_csat_reply(ticket: Ticket, now: datetime) -> None:
@@ -103,7 +66,7 @@ def end_csat_reply(ticket: Ticket, now: datetime, actor=None, *, started_before:
     Cancelling keeps its breach in the history. Only clocks started before ``started_before`` (the
     call's follow-up) end: a later resolution's survey waits for its own reply.
     """
-    for clock in _open_clocks(ticket, [ClockName.CSAT_REPLY]):
+    for clock in CLOCKS.open(ticket, [ClockName.CSAT_REPLY]):
         if clock.started_at <= started_before:
             clock_cancel(clock=clock, now=now, actor=actor, note="return visit done")
 

@@ -58,7 +58,15 @@ from django.db import connection, models, transaction
 from aftersales.core import clock as wall_clock
 from aftersales.core.calendars.engine import CalendarSpec, add_business_time, business_time_between
 from aftersales.core.calendars.services import DEFAULT_24X7_CODE, calendar_ensure_defaults, calendar_specs
-from aftersales.core.models import BusinessCalendar, ClockEvent, Customer, NumberSequence, Region, SlaClock
+from aftersales.core.models import (
+    BusinessCalendar,
+    ClockEvent,
+    Customer,
+    NumberSequence,
+    Region,
+    SlaClock,
+    TrackingLink,
+)
 from aftersales.core.models.sla import BREACH_THRESHOLD
 from aftersales.core.roles import AGENT, SUPERVISOR, TECHNICIAN
 from aftersales.core.tracking import tracking_token_hash
@@ -572,6 +580,15 @@ class _Generator:
         self.ticket_numbers = _Numbers("T")
         self.complaint_numbers = _Numbers("C")
         self.pending_complaints: list[tuple] = []
+        self.links = Table(TrackingLink, ["token_hash", "content_type_id", "object_id", "purpose", "created_at"], now)
+        self.next_link = _next_id(TrackingLink)
+
+    def link(self, pk: int, model: type[models.Model], prefix: str, created: datetime) -> None:
+        """The case's intake link; its token is ``tracking_token_for`` (benchmarks open tracking pages)."""
+        token_hash = tracking_token_hash(tracking_token_for(self.seed, pk, prefix))
+        content_type = ContentType.objects.get_for_model(model).pk
+        self.links.add(self.next_link, (token_hash, content_type, pk, TrackingLink.Purpose.INTAKE, created))
+        self.next_link += 1
 
     # customers and units ---------------------------------------------------------------------
     def customers_and_units(self) -> None:
@@ -670,7 +687,6 @@ class _Generator:
                     "functional_test",
                     "first_visit_fixed",
                     "visits",
-                    "tracking_token_hash",
                     "created_at",
                     "acknowledged_at",
                     "resolved_at",
@@ -716,6 +732,8 @@ class _Generator:
                 now,
             ),
             "survey": Table(Survey, ["ticket_id", "cycle", "sent_at", "score", "answered_at"], now),
+            # Each case's tracking link (core.TrackingLink: the hash only), as its intake would issue it.
+            "link": self.links,
         }
         began = time.perf_counter()
         for index, offset in enumerate(created):
@@ -737,7 +755,9 @@ class _Generator:
 
     def flush(self) -> None:
         tables = self.tables
-        self.writer.put(tables["ticket"], tables["event"], tables["clock"], tables["clock_event"], tables["survey"])
+        self.writer.put(
+            tables["ticket"], tables["event"], tables["clock"], tables["clock_event"], tables["survey"], tables["link"]
+        )
 
     def _event(self, ticket_id, action, before, after, actor, at, *, by_customer=False, data=None) -> None:
         self.tables["event"].add(
@@ -958,6 +978,7 @@ class _Generator:
             if clock.name != ClockName.CSAT_REPLY:
                 escalation += clock.catch_up(self.now)
         tables = self.tables
+        self.link(ticket_id, Ticket, "t", created)
         tables["ticket"].add(
             ticket_id,
             (
@@ -981,7 +1002,6 @@ class _Generator:
                 fields["functional_test"],
                 fields["first_visit_fixed"],
                 fields["visits"],
-                tracking_token_hash(tracking_token_for(self.seed, ticket_id)),
                 created,
                 fields["acknowledged_at"],
                 fields["resolved_at"],
@@ -1064,7 +1084,6 @@ class _Generator:
                 "proposed_by_id",
                 "approved_by_id",
                 "approved_at",
-                "tracking_token_hash",
                 "created_at",
                 "acknowledged_at",
                 "proposed_at",
@@ -1144,7 +1163,6 @@ class _Generator:
                     owner if proposed else None,
                     owner if proposed else None,
                     values["proposed_at"],
-                    tracking_token_hash(tracking_token_for(self.seed, pk, "c")),
                     created,
                     values["acknowledged_at"],
                     values["proposed_at"],
@@ -1160,9 +1178,10 @@ class _Generator:
                 next_event += 1
             links.add(next_link, (pk, ticket_id))
             next_link += 1
+            self.link(pk, Complaint, "c", created)
         self.result.counts["complaints"] = complaints.total
         self.result.counts["complaint_events"] = events.total
-        self.writer.put(complaints, events, links)
+        self.writer.put(complaints, events, links, self.links)
 
 
 def synth_history(*, tickets: int, seed: int = 1, now: datetime | None = None, log=print) -> SynthResult:
@@ -1207,6 +1226,7 @@ def synth_history(*, tickets: int, seed: int = 1, now: datetime | None = None, l
             Complaint,
             ComplaintEvent,
             Complaint.tickets.through,
+            TrackingLink,
         ):
             _reset_sequence(model)
         generator.ticket_numbers.save()

@@ -79,10 +79,10 @@ def policy_column(policy: CustomerPrivacy, field: str):
     One callable per policy and field: the change form tells read-only fields by identity.
     """
 
+    @admin.display(description=getattr(Customer._meta.get_field(field), "verbose_name", field))
     def column(customer):
         return policy.value(field, getattr(customer, field)) or "-"
 
-    column.short_description = Customer._meta.get_field(field).verbose_name
     column.__name__ = f"{field}_{policy.audience}"
     return column
 
@@ -177,7 +177,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 class ClockEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ClockEvent
     fields = ["kind", "threshold", "occurred_at", "recorded_at", "consumed_seconds", "actor", "note"]
-    readonly_fields = fields
+    readonly_fields = ["kind", "threshold", "occurred_at", "recorded_at", "consumed_seconds", "actor", "note"]
     extra = 0
 
 
@@ -193,7 +193,7 @@ class SlaClockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DeliveryAttempt
     fields = ["number", "started_at", "finished_at", "succeeded", "error", "provider_reference"]
-    readonly_fields = fields
+    readonly_fields = ["number", "started_at", "finished_at", "succeeded", "error", "provider_reference"]
     extra = 0
 
 
@@ -231,7 +231,18 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "object_id",
         "details",
     ]
-    readonly_fields = fields
+    readonly_fields = [
+        "occurred_at",
+        "action",
+        "actor_id",
+        "username",
+        "ip_address",
+        "channel",
+        "path",
+        "object_type",
+        "object_id",
+        "details",
+    ]
     show_full_result_count = False  # the table only grows; counting it on every page is waste
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+
+from .models import Customer
+from .services import clean_phone
+from .uploads import validate_attachment
 
 NOTE_MAX = 5000
 
@@ -89,6 +94,24 @@ class CaseActionForm(forms.Form):
         return {"note": self.cleaned_data.get("note", "")}
 
 
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        validators=[validate_attachment],
+        help_text=_("A photo or document: JPEG, PNG, WebP or PDF, at most 10 MB."),
+    )
+    public = forms.BooleanField(
+        label=_("Visible to the customer"),
+        required=False,
+        help_text=_("Leave unticked for an internal file."),
+    )
+
+    def __init__(self, *args, may_publish: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_publish:  # like public notes: the service desk writes to the customer
+            del self.fields["public"]
+
+
 class NoteForm(forms.Form):
     body = forms.CharField(label=_("Note"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 4}))
     public = forms.BooleanField(
@@ -96,6 +119,61 @@ class NoteForm(forms.Form):
         required=False,
         help_text=_("Leave unticked for an internal note."),
     )
+
+
+class CaseCreateForm(forms.Form):
+    """The customer of a case staff register: an existing one, or a new one found by phone or registered.
+
+    The app's form adds its own fields after these and names its model (``case_model``) for the
+    customer search widget; ``customer_reference()`` is what its register service takes.
+    """
+
+    case_model: type
+    new_phone_help = _("If a customer with this phone number exists, the case is added to them.")
+
+    customer = forms.ModelChoiceField(
+        label=_("Existing customer"),
+        queryset=Customer.objects.all(),
+        required=False,
+        help_text=_("Search by name (or phone, if you may see phone numbers)."),
+    )
+    new_customer_name = forms.CharField(label=_("New customer: name"), max_length=200, required=False)
+    new_customer_phone = forms.CharField(label=_("New customer: phone"), max_length=40, required=False)
+    new_customer_email = forms.EmailField(label=_("New customer: email"), required=False)
+
+    def __init__(self, *args, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["customer"]
+        field.widget = AutocompleteSelect(self.case_model._meta.get_field("customer"), admin_site)
+        field.widget.choices = field.choices  # a widget set after the field needs the field's choices
+        self.fields["new_customer_phone"].help_text = self.new_phone_help
+
+    def clean_new_customer_phone(self) -> str:
+        phone = self.cleaned_data["new_customer_phone"]
+        return clean_phone(phone) if phone.strip() else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        has_new = cleaned.get("new_customer_name", "").strip() and cleaned.get("new_customer_phone")
+        if cleaned.get("customer") is None and "new_customer_phone" not in self.errors and not has_new:
+            raise ValidationError(
+                _("Choose an existing customer, or give the new customer's name and phone number."),
+                code="no_customer",
+            )
+        return cleaned
+
+    def customer_reference(self):
+        """The chosen customer, or the new one to find by phone or register (``cases.customer_for_reference``)."""
+        data = self.cleaned_data
+        if data["customer"] is not None:
+            return data["customer"]
+        return {
+            "new": {
+                "name": data["new_customer_name"],
+                "phone": data["new_customer_phone"],
+                "email": data["new_customer_email"],
+            }
+        }
 
 
 class SlaPolicyChecks:

@@ -14,7 +14,7 @@ from .audit import Action, audit_record
 from .models import ApiToken
 from .tokens import api_token_revoke
 
-_SHOWN = [
+_SHOWN = (
     "prefix",
     "state",
     "created_at",
@@ -25,7 +25,7 @@ _SHOWN = [
     "user_agent",
     "revoked_at",
     "revoked_reason",
-]
+)
 
 
 def token_state(token: ApiToken) -> str:
@@ -40,7 +40,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["revoked_reason", "created_at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "prefix"]
-    fields = ["user", *_SHOWN]
+    fields = ("user", *_SHOWN)
     readonly_fields = fields
     actions = ["revoke"]
 

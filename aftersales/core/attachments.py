@@ -1,9 +1,9 @@
 """Storing and serving attachments (``core.models.Attachment`` subclasses) for every app.
 
 ``attachment_create`` is the one way a file becomes an attachment: it checks the file (type by its
-bytes, size) before anything is written, stores it under a random name and records who sent it. Apps
-wrap it in their own service (``tickets.services.ticket_attach``) to lock their case, apply their
-limits and append their event.
+bytes, size) before anything is written, stores it under a random name and records who sent it. The
+case kit wraps it (``cases.case_attach``) to lock the case, apply its kind's limits, append the event
+and tell whoever must look at the file.
 
 ``attachment_response`` serves a stored file to someone a view has already allowed to see it: always
 as a download (never rendered inline by the browser), with the type fixed when it was checked, so an

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 
 from .outbox.services import Notification, outbox_enqueue
 from .roles import MANAGER
@@ -61,9 +62,16 @@ def staff_notifications(*, users: Iterable, key: str, template: str, context: di
     return notifications
 
 
-def notify_customer(*, customer, key: str, template: str, context: dict) -> None:
-    """SMS to the customer's phone and email when known, in the customer's language."""
+def notify_customer(*, customer, key: str, template: str, context: dict, tracking=None) -> None:
+    """SMS to the customer's phone and email when known, in the customer's language.
+
+    ``tracking``: the case whose link the message carries (``{{ tracking_url }}`` in its template);
+    the link is minted when each message is delivered, never stored with it (``core.tracking``).
+    """
     base = {"template": template, "context": context, "language": customer.language}
+    if tracking is not None:
+        base["tracking_content_type_id"] = ContentType.objects.get_for_model(tracking).pk
+        base["tracking_object_id"] = tracking.pk
     notifications = [Notification(key=f"{key}:sms", channel="sms", recipient=customer.phone, **base)]
     if customer.email:
         notifications.append(Notification(key=f"{key}:email", channel="email", recipient=customer.email, **base))

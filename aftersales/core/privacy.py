@@ -128,8 +128,9 @@ class CustomerPrivacy:
         shown = self.shows(field)
         if shown == SHOWN:
             return raw
-        if shown == MASKED and raw is not None:
-            return CUSTOMER_FIELDS[field].mask(raw)
+        mask = CUSTOMER_FIELDS[field].mask
+        if shown == MASKED and raw is not None and mask is not None:
+            return mask(raw)
         return None
 
     def apply(self, data: dict, fields: Iterable[str] | None = None) -> dict:
@@ -158,7 +159,8 @@ class CustomerPrivacy:
         ``"customer__"``); an empty ``Q()`` when no field may be searched with it — match nothing then."""
         condition = Q()
         for field in CUSTOMER_FIELDS if fields is None else fields:
-            if self.searchable(field) and (match := CUSTOMER_FIELDS[field].search(term, path)) is not None:
+            search = CUSTOMER_FIELDS[field].search
+            if self.searchable(field) and search is not None and (match := search(term, path)) is not None:
                 condition |= match
         return condition
 

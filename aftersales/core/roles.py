@@ -53,8 +53,10 @@ def roles_sync(*, apps=global_apps) -> None:
 
 
 def sync_after_migrate(sender, **kwargs) -> None:
-    # post_migrate fires once per app; only the last one sees every app's permissions created.
-    if sender.name != list(global_apps.get_app_configs())[-1].name:
+    # post_migrate fires once per app that has models; only the last one sees every app's
+    # permissions created (an app without models, such as the portal shell, gets no signal).
+    with_models = [config for config in global_apps.get_app_configs() if config.models_module is not None]
+    if sender.name != with_models[-1].name:
         return
     roles_sync()
 

@@ -2,18 +2,15 @@
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils.translation import gettext as _
 
 from .models import Customer, SlaClock
 from .phones import normalize_phone
 from .privacy import Audience, CustomerPrivacy, can_see_contact, customer_privacy
-from .roles import AGENT, SUPERVISOR, TECHNICIAN
 
 
 def customers_visible_to(user) -> QuerySet[Customer]:
@@ -100,62 +97,6 @@ def clocks_attach(subjects: Sequence, *, attr: str = "sla_clocks") -> Sequence:
     for subject in subjects:
         setattr(subject, attr, clocks_current(by_subject.get(subject.pk, [])))
     return subjects
-
-
-def role_shown_to_customer(*, by_customer: bool, actor) -> tuple[str, str]:
-    """Who acted on a customer's request, as a role the customer understands; never a staff name.
-
-    ``actor`` should come with its groups prefetched when called for a whole timeline.
-    """
-    if by_customer:
-        return "customer", _("You")
-    if actor is None:
-        return "system", _("System")
-    groups = {group.name for group in actor.groups.all()}
-    if SUPERVISOR in groups:
-        return "supervisor", _("Service supervisor")
-    if TECHNICIAN in groups and AGENT not in groups:
-        return "technician", _("Technician")
-    return "service", _("Customer service")
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One public event of a case as its customer sees it."""
-
-    at: datetime
-    action: str
-    label: str
-    status: str
-    by: str
-    by_label: str
-    note: str
-
-
-def customer_timeline(
-    events: Iterable, *, label: Callable[[str], str], note_actions: tuple = ("note",)
-) -> list[TimelineEntry]:
-    """A case's public events (``actor`` and its groups fetched) with roles instead of staff names.
-
-    A note is shown where the customer wrote it or the event is one of ``note_actions`` (a note
-    staff published); transition notes and event details stay inside.
-    """
-    timeline = []
-    for event in events:
-        by, by_label = role_shown_to_customer(by_customer=event.by_customer, actor=event.actor)
-        shows_note = event.by_customer or event.action in note_actions
-        timeline.append(
-            TimelineEntry(
-                at=event.created_at,
-                action=event.action,
-                label=label(event.action),
-                status=event.to_status,
-                by=by,
-                by_label=str(by_label),
-                note=event.note if shows_note else "",
-            )
-        )
-    return timeline
 
 
 # --- the staff lists of cases (tickets, complaints) -------------------------------------------

@@ -1,13 +1,14 @@
 """What a customer follows through a secret link: one lookup behind ``/track/<token>/``.
 
-Service requests and complaints both hand the customer a tracking token (only its hash is stored,
-see tracking.py). The public endpoints do not know which app a token belongs to; each app
-registers a ``Trackable`` in its ``AppConfig.ready`` and the lookup asks every one of them.
+Every kind of case hands the customer tracking links (only their hashes are stored, in
+``TrackingLink``, see tracking.py). The public endpoints do not know which kind a token belongs to:
+the link names the case by content type and id, and each kind registers a ``Trackable`` for its
+model (through ``cases.register_case``).
 
-A trackable answers ``find`` (hash → subject or None), ``represent`` (what the customer may see,
-as JSON-ready data) and ``perform`` (a customer action: ``message``, ``confirm``, ``rate``,
-``reopen`` and whatever else the kind supports), translating its own exceptions into the two below
-so the shared views can answer 409 and 404 without knowing the app.
+A trackable answers ``load`` (id → the case, read for the customer's view, or None), ``represent``
+(what the customer may see, as JSON-ready data) and ``perform`` (a customer action: ``message``,
+``confirm``, ``rate``, ``reopen`` and whatever else the kind supports), translating its own
+exceptions into the two below so the shared views can answer 409 and 404 without knowing the kind.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from django.contrib.contenttypes.models import ContentType
 from rest_framework import serializers
 
-from .tracking import tracking_token_hash
+from .tracking import tracking_link_lookup, tracking_token_hash
 
 # token_urlsafe output; generous bounds so a future longer token still fits.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
@@ -39,7 +41,7 @@ class TrackingActionUnsupported(Exception):
 class Trackable(Protocol):
     kind: str
 
-    def find(self, token_hash: str) -> Any | None: ...
+    def load(self, pk: int) -> Any | None: ...
 
     def represent(self, subject: Any, *, now: datetime) -> dict: ...
 
@@ -57,11 +59,16 @@ class Tracked:
 
 
 _registry: dict[str, Trackable] = {}
+_by_model: dict[str, Trackable] = {}
 
 
-def register_trackable(trackable: Trackable) -> None:
-    """Called from ``AppConfig.ready``; registering a kind again replaces it (autoreload)."""
+def register_trackable(trackable: Trackable, *, model) -> None:
+    """Called through ``cases.register_case``; registering a kind again replaces it (autoreload).
+
+    ``model`` is the case model the trackable serves (the tracking links point at its rows).
+    """
     _registry[trackable.kind] = trackable
+    _by_model[model._meta.label_lower] = trackable
 
 
 def registered_trackables() -> list[Trackable]:
@@ -69,20 +76,22 @@ def registered_trackables() -> list[Trackable]:
 
 
 def trackable_find(token: str) -> Tracked | None:
-    """The subject behind a customer's token, or None — the same for unknown and malformed tokens.
+    """The case behind a customer's token, or None — the same for unknown and malformed tokens.
 
-    Every registered kind is asked every time (no early return) and a malformed token is replaced
-    by one that was never issued, so neither the answer nor the work done tells a guesser which
-    part of the token was wrong or which kind it belonged to.
+    One indexed lookup of the token's hash; a malformed token is replaced by one that was never
+    issued, so neither the answer nor the work done tells a guesser which part of it was wrong.
     """
     well_formed = isinstance(token, str) and _TOKEN.fullmatch(token) is not None
-    token_hash = tracking_token_hash(token if well_formed else _NEVER_ISSUED)
-    found = None
-    for trackable in registered_trackables():
-        subject = trackable.find(token_hash)
-        if subject is not None and found is None:
-            found = Tracked(trackable=trackable, subject=subject)
-    return found if well_formed else None
+    found = tracking_link_lookup(tracking_token_hash(token if well_formed else _NEVER_ISSUED))
+    if found is None or not well_formed:
+        return None
+    content_type_id, object_id = found
+    model = ContentType.objects.get_for_id(content_type_id).model_class()
+    trackable = _by_model.get(model._meta.label_lower) if model is not None else None
+    if trackable is None:  # a kind no longer registered: its links open nothing
+        return None
+    subject = trackable.load(object_id)
+    return Tracked(trackable=trackable, subject=subject) if subject is not None else None
 
 
 # --- what every case shows its customer ---------------------------------------------------------
@@ -103,6 +112,11 @@ class CaseTrackable:
     kind = ""
     status_choices: Any = None
     clock_names: Any = None
+    model: Any = None  # the case model
+    related: tuple[str, ...] = ()  # read with the case for the customer's view
+
+    def load(self, pk: int):
+        return self.model.objects.select_related(*self.related).filter(pk=pk).first()
 
     def timeline_rows(self, timeline) -> list[dict]:
         statuses = self.status_choices

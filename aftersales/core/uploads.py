@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
 
 from django.conf import settings
@@ -80,7 +79,7 @@ def check_upload(
     if not size:
         raise ValidationError(_("The file is empty."), code="file_empty")
     content_type, matches = FILE_TYPES[extension]
-    if not matches(file_head(upload)):
+    if not matches(file_head(upload)):  # type: ignore[operator]  # FILE_TYPES holds (type, predicate) pairs
         raise ValidationError(_("The file's content does not match its type."), code="file_content")
     return content_type
 
@@ -111,9 +110,3 @@ def random_upload_name(folder: str, filename: str) -> str:
     """``<folder>/<32 random hex digits><.ext>``: unguessable, and nothing of the uploader's name."""
     suffix = Path(filename or "").suffix.lower()
     return f"{folder}/{uuid.uuid4().hex}{suffix if _SAFE_SUFFIX.fullmatch(suffix) else ''}"
-
-
-def content_type_for(name: str, types: Mapping[str, tuple[str, object]] = FILE_TYPES) -> str:
-    """The content type a stored file is served with, from its (validated) extension."""
-    entry = types.get(Path(name or "").suffix.lower())
-    return entry[0] if entry else "application/octet-stream"

@@ -1,5 +1,4 @@
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -11,8 +10,3 @@ from .health import health_report
 def healthz(request):
     healthy, report = health_report()
     return JsonResponse(report, status=200 if healthy else 503)
-
-
-@require_GET
-def portal_home(request):
-    return render(request, "portal/home.html")

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "complaints",
     "emergency",
     "kpi",
+    "aftersales.portal",
 ]
 
 MIDDLEWARE = [

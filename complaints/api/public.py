@@ -8,19 +8,11 @@ shared ``/public/track/<token>/`` endpoints serve the complaint from there.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
-from rest_framework.response import Response
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers
 
-from aftersales.core.api.parsers import SafeJSONParser
-from aftersales.core.api.services import reject_nul, validation_codes_kept
-from aftersales.core.services import clean_phone
-from aftersales.core.uploads import validate_attachment
-from tickets.api.public import PublicView
-from tickets.intake import MAX_REQUEST_ATTACHMENTS
+from aftersales.core.portal.intake import PublicIntakeSerializer, PublicIntakeView
 
 from ..choices import Category
 from ..intake import complaint_submit
@@ -29,27 +21,11 @@ from ..intake import complaint_submit
 MAX_DESCRIPTION = 4000
 
 
-class PublicComplaintSerializer(serializers.Serializer):
+class PublicComplaintSerializer(PublicIntakeSerializer):
     category = serializers.ChoiceField(choices=Category.choices)
-    name = serializers.CharField(max_length=200)
-    phone = serializers.CharField(max_length=50)
-    email = serializers.EmailField(required=False, allow_blank=True, default="", max_length=254)
     description = serializers.CharField(max_length=MAX_DESCRIPTION)
     serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     ticket_number = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    attachments = serializers.ListField(
-        child=serializers.FileField(validators=[validate_attachment]),
-        max_length=MAX_REQUEST_ATTACHMENTS,
-        required=False,
-        default=list,
-        help_text="multipart only: up to 5 photos or documents (PDF, JPEG, PNG, WebP; 10 MB each)",
-    )
-
-    def validate_phone(self, value: str) -> str:
-        try:
-            return clean_phone(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from error
 
 
 PublicComplaintCreated = inline_serializer(
@@ -67,11 +43,8 @@ PublicComplaintCreated = inline_serializer(
 )
 
 
-class PublicComplaintCreateView(PublicView):
-    # JSON as always; multipart when the customer sends photos with the complaint.
-    parser_classes = [SafeJSONParser, MultiPartParser]
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request={"application/json": PublicComplaintSerializer, "multipart/form-data": PublicComplaintSerializer},
         responses={
             201: PublicComplaintCreated,
@@ -81,34 +54,30 @@ class PublicComplaintCreateView(PublicView):
         summary="Submit a complaint (public)",
         auth=[],
     )
-    def post(self, request):
-        serializer = PublicComplaintSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        reject_nul({key: value for key, value in data.items() if key != "attachments"})
-        with validation_codes_kept():
-            submitted = complaint_submit(
-                category=data["category"],
-                name=data["name"],
-                phone=data["phone"],
-                email=data["email"],
-                description=data["description"],
-                serial=data["serial"],
-                ticket_number=data["ticket_number"],
-                attachments=data["attachments"],
-            )
-        created = submitted.created
-        return Response(
-            {
-                "number": created.complaint.number,
-                "tracking_token": created.tracking_token,
-                "tracking_url": created.tracking_url,
-                "linked_to": created.duplicate_of.number if created.duplicate_of else None,
-                "serial_registered": submitted.serial_registered,
-                "ticket_linked": submitted.ticket_linked,
-            },
-            status=status.HTTP_201_CREATED,
+)
+class PublicComplaintCreateView(PublicIntakeView):
+    intake_serializer_class = PublicComplaintSerializer
+
+    def submit(self, data: dict) -> dict:
+        submitted = complaint_submit(
+            category=data["category"],
+            name=data["name"],
+            phone=data["phone"],
+            email=data["email"],
+            description=data["description"],
+            serial=data["serial"],
+            ticket_number=data["ticket_number"],
+            attachments=data["attachments"],
         )
+        created = submitted.created
+        return {
+            "number": created.complaint.number,
+            "tracking_token": created.tracking_token,
+            "tracking_url": created.tracking_url,
+            "linked_to": created.duplicate_of.number if created.duplicate_of else None,
+            "serial_registered": submitted.serial_registered,
+            "ticket_linked": submitted.ticket_linked,
+        }
 
 
 urlpatterns = [path("complaints/", PublicComplaintCreateView.as_view(), name="public-complaint-create")]

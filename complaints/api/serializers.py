@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import re
-
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftersales.core.api.cases import (
+    CaseAttachmentSerializer,
+    CaseEventSerializer,
+    CaseFilterSerializer,
+    created_serializer,
+)
 from aftersales.core.api.reading import PlannedRepresentation
 from aftersales.core.api.serializers import ChoiceLabelField, SlaClockSerializer, StatusListField, sla_representation
+from aftersales.core.portal.fields import CustomerRefField
 from aftersales.core.privacy import CUSTOMER_SUMMARY_SCHEMA, customer_summary
-from aftersales.core.uploads import validate_attachment
-from tickets.api.serializers import CustomerRefField
 
 from .. import selectors, services
 from ..choices import OPEN_STATUSES, Category, CategoryGroup, Channel, Severity, Status
 from ..models import BreachReport, Complaint, ComplaintAttachment, ComplaintEvent, CorrectiveAction
-from ..selectors import Queue
 
 MAX_TEXT = 5000
 
@@ -111,34 +112,11 @@ class BreachReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ComplaintAttachmentSerializer(serializers.ModelSerializer):
-    """One file on a complaint; ``download_url`` is the access-checked download (never a public media URL)."""
+class ComplaintAttachmentSerializer(CaseAttachmentSerializer):
+    url_name = "complaint-attachment"
 
-    name = serializers.CharField(source="original_name", read_only=True)
-    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True, default=None)
-    download_url = serializers.SerializerMethodField()
-
-    class Meta:
+    class Meta(CaseAttachmentSerializer.Meta):
         model = ComplaintAttachment
-        fields = [
-            "id",
-            "name",
-            "size",
-            "content_type",
-            "created_at",
-            "by_customer",
-            "public",
-            "uploaded_by",
-            "download_url",
-        ]
-        read_only_fields = fields
-
-    def get_download_url(self, attachment: ComplaintAttachment) -> str:
-        path = reverse(
-            "complaint-attachment", kwargs={"number": attachment.complaint.number, "attachment_id": attachment.pk}
-        )
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
 
 
 class ComplaintDetailSerializer(ComplaintSerializer):
@@ -180,62 +158,23 @@ class ComplaintDetailSerializer(ComplaintSerializer):
         read_only_fields = fields
 
 
-class ComplaintCreatedSerializer(ComplaintDetailSerializer):
-    """The new complaint, plus the customer's link (shown once: only the token's hash is stored)."""
-
-    tracking_url = serializers.CharField(read_only=True)
-
-    class Meta(ComplaintDetailSerializer.Meta):
-        fields = [*ComplaintDetailSerializer.Meta.fields, "tracking_url"]
-        read_only_fields = fields
+ComplaintCreatedSerializer = created_serializer(ComplaintDetailSerializer, "ComplaintCreatedSerializer")
 
 
-class ComplaintEventSerializer(serializers.ModelSerializer):
-    at = serializers.DateTimeField(source="created_at", read_only=True)
-    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
-
-    class Meta:
+class ComplaintEventSerializer(CaseEventSerializer):
+    class Meta(CaseEventSerializer.Meta):
         model = ComplaintEvent
-        fields = ["id", "at", "action", "from_status", "to_status", "actor", "by_customer", "note", "data", "public"]
-        read_only_fields = fields
 
 
 # --- filters --------------------------------------------------------------------------------------
 
-_OFFSET_AFTER_SPACE = re.compile(r" (\d{2}:?\d{2})$")
 
-
-class ComplaintFilterSerializer(serializers.Serializer):
+class ComplaintFilterSerializer(CaseFilterSerializer):
     status = StatusListField(statuses=Status.values, open_statuses=OPEN_STATUSES, required=False)
     category = serializers.ChoiceField(choices=[*CategoryGroup.choices, *Category.choices], required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     owner = serializers.CharField(max_length=150, required=False)
-    breached = serializers.BooleanField(required=False, allow_null=True, default=None)
-    due_before = serializers.DateTimeField(required=False)
-    search = serializers.CharField(max_length=100, required=False)
-    queue = serializers.ChoiceField(choices=Queue.CHOICES, required=False)
-
-    def to_internal_value(self, data):
-        data = {key: value for key, value in data.items() if value != ""}
-        # An unencoded "+08:00" in a query string arrives as " 08:00"; read it as meant.
-        if isinstance(data.get("due_before"), str):
-            data["due_before"] = _OFFSET_AFTER_SPACE.sub(r"+\1", data["due_before"].strip())
-        return super().to_internal_value(data)
-
-    def selector_kwargs(self) -> dict:
-        data = self.validated_data
-        return {
-            "statuses": data.get("status", []),
-            "category": data.get("category", ""),
-            "severity": data.get("severity", ""),
-            "channel": data.get("channel", ""),
-            "owner": data.get("owner", ""),
-            "breached": data.get("breached"),
-            "due_before": data.get("due_before"),
-            "search": data.get("search", ""),
-            "queue": data.get("queue", ""),
-        }
 
 
 # --- input ------------------------------------------------------------------------------------------
@@ -256,25 +195,6 @@ class ComplaintCreateSerializer(serializers.Serializer):
         default=False, help_text="handle separately even if the same matter is open (needs duplicate_reason)"
     )
     duplicate_reason = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
-
-
-class TransitionSerializer(serializers.Serializer):
-    """Only ``action`` is checked here; the action's own fields are checked by ``complaints.actions``."""
-
-    action = serializers.CharField(max_length=40)
-    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
-
-
-class ComplaintNoteCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=MAX_TEXT)
-    public = serializers.BooleanField(default=False, help_text="shown on the customer's tracking page")
-
-
-class ComplaintAttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        validators=[validate_attachment], help_text="PDF, JPEG, PNG or WebP, at most 10 MB (checked by content)"
-    )
-    public = serializers.BooleanField(default=False, help_text="shown on the customer's tracking page (desk roles)")
 
 
 class CorrectiveActionCreateSerializer(serializers.Serializer):

@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.core.services import clean_phone
-from aftersales.core.uploads import validate_attachment
-from tickets.intake import MAX_REQUEST_ATTACHMENTS
-from tickets.portal.forms import MultipleFileField
+from aftersales.core.portal.fields import MultipleFileField
+from aftersales.core.portal.forms import IntakeForm
 
 from ..admin_forms import grouped_categories
 
 TEXT_MAX = 5000
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(IntakeForm):
+    phone_help = _("We send the link to follow your complaint to this number.")
+    field_order = ["category", "name", "phone", "email", "serial", "ticket_number", "description", "photos"]
+
     category = forms.ChoiceField(
         label=_("What is your complaint about?"),
         help_text=_("Choose the closest; our staff correct it if needed."),
-    )
-    name = forms.CharField(label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    phone = forms.CharField(
-        label=_("Mobile phone"),
-        max_length=40,
-        help_text=_("We send the link to follow your complaint to this number."),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-    )
-    email = forms.EmailField(
-        label=_("Email (optional)"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     serial = forms.CharField(
         label=_("Serial number of the product (optional)"),
@@ -52,8 +42,6 @@ class ComplaintForm(forms.Form):
     photos = MultipleFileField(
         label=_("Photos or documents (optional)"),
         required=False,
-        max_files=MAX_REQUEST_ATTACHMENTS,
-        validators=[validate_attachment],
         help_text=_(
             "Up to 5 files: photos of the problem, the invoice or a letter. JPEG, PNG, WebP or PDF, 10 MB each."
         ),
@@ -62,12 +50,6 @@ class ComplaintForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Please choose")), *grouped_categories()]
-
-    def clean_phone(self) -> str:
-        try:
-            return clean_phone(self.cleaned_data["phone"])
-        except ValidationError as error:
-            raise ValidationError(_("Enter a phone number of 5 to 20 digits, for example 138 0013 8000.")) from error
 
 
 class ObjectForm(forms.Form):

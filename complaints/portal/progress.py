@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.portal.tracking import Step
+
 from ..choices import Status
 
 STEPS = [
@@ -19,13 +21,13 @@ _RANK = {status: index for index, (status, _label) in enumerate(STEPS)}
 _SHOWN_AS = {Status.AWAITING_APPROVAL: Status.INVESTIGATING}
 
 
-def complaint_progress(status: str) -> list[tuple[str, str]]:
-    """(label, "done" | "current" | "todo") per step; none for linked and withdrawn complaints."""
+def complaint_progress(status: str) -> list[Step]:
+    """One ``Step`` per stage (done, current, todo); none for linked and withdrawn complaints."""
     status = _SHOWN_AS.get(status, status)
     if status not in _RANK:
         return []
     current = _RANK[status]
     return [
-        (str(label), "done" if index < current else "current" if index == current else "todo")
+        Step(str(label), "done" if index < current else "current" if index == current else "todo")
         for index, (_status, label) in enumerate(STEPS)
     ]

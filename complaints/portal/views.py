@@ -1,27 +1,22 @@
 """The customer's complaint page: ``/complaint/`` → ``intake.complaint_submit``, then the link once.
 
-Following the complaint is the shared tracking page (tickets/portal/views.py ``track``), which
-serves every registered trackable.
+The page's flow is every kind's (``aftersales.core.portal.intake.IntakePage``).
+Following the complaint is the portal shell's ``/track/<token>/`` (aftersales/portal/views.py),
+which shows it through ``complaints.trackable.ComplaintTrackable``.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import reverse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
-from tickets.portal.ratelimit import client_ident, rate_limit_hit
+from aftersales.core.portal.intake import IntakePage
 
 from ..intake import complaint_submit
+from ..models import Complaint
 from .forms import ComplaintForm
 
 COMPLAINT_RATE_SCOPE = "portal-complaint"
 DEFAULT_COMPLAINT_RATE = "10/hour"
-_CREATED_SESSION_KEY = "complaints_portal_created"
 TEMPLATE = "complaints/portal/complaint_form.html"
 
 
@@ -29,70 +24,34 @@ def complaint_rate() -> str:
     return getattr(settings, "PORTAL_COMPLAINT_RATE_LIMIT", DEFAULT_COMPLAINT_RATE)
 
 
-def _private(response):
-    """The page shows a secret link: not indexed, not sent on as a referrer (as tickets' pages)."""
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-def complaint_create_view(request):
-    if request.method != "POST":
-        initial = {key: request.GET[key] for key in ("serial", "ticket_number") if key in request.GET}
-        return render(request, TEMPLATE, {"form": ComplaintForm(initial=initial)})
-    form = ComplaintForm(request.POST, request.FILES)
-    if not rate_limit_hit(scope=COMPLAINT_RATE_SCOPE, ident=client_ident(request), rate=complaint_rate()):
-        # Counted before validation, like /request/: variations of a script are limited too.
-        return render(request, TEMPLATE, {"form": form, "rate_limited": True}, status=429)
-    if not form.is_valid():
-        return render(request, TEMPLATE, {"form": form}, status=400)
+def _submit(form: ComplaintForm):
     data = form.cleaned_data
-    try:
-        submitted = complaint_submit(
-            category=data["category"],
-            name=data["name"],
-            phone=data["phone"],
-            email=data["email"],
-            description=data["description"],
-            serial=data["serial"],
-            ticket_number=data["ticket_number"],
-            attachments=data["photos"],
-        )
-    except ValidationError as error:
-        _add_errors(form, error)
-        return render(request, TEMPLATE, {"form": form}, status=400)
+    submitted = complaint_submit(
+        category=data["category"],
+        name=data["name"],
+        phone=data["phone"],
+        email=data["email"],
+        description=data["description"],
+        serial=data["serial"],
+        ticket_number=data["ticket_number"],
+        attachments=data["photos"],
+        intake_link=False,  # the thanks page mints the link it shows
+    )
     created = submitted.created
-    # The token is shown once, on the next page (redirect-after-post); only its hash is stored.
-    request.session[_CREATED_SESSION_KEY] = {
-        "number": created.complaint.number,
-        "token": created.tracking_token,
-        "linked_to": created.duplicate_of.number if created.duplicate_of else "",
-    }
-    return HttpResponseRedirect(reverse("complaints_portal:complaint-thanks"))
+    return created.complaint, {"linked_to": created.duplicate_of.number if created.duplicate_of else ""}
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD"])
-def complaint_thanks(request):
-    created = request.session.pop(_CREATED_SESSION_KEY, None)
-    if not created:
-        # Reloaded or opened directly: the link is not shown a second time.
-        return HttpResponseRedirect(reverse("complaints_portal:complaint"))
-    tracking_path = reverse("tickets_portal:track", args=[created["token"]])
-    context = {
-        "number": created["number"],
-        "linked_to": created.get("linked_to", ""),
-        "tracking_path": tracking_path,
-        "tracking_url": request.build_absolute_uri(tracking_path),
-    }
-    return _private(render(request, "complaints/portal/complaint_thanks.html", context))
+COMPLAINT_PAGE = IntakePage(
+    model=Complaint,
+    form_class=ComplaintForm,
+    template=TEMPLATE,
+    thanks_template="complaints/portal/complaint_thanks.html",
+    form_url="complaints_portal:complaint",
+    thanks_url="complaints_portal:complaint-thanks",
+    session_key="complaints_portal_created",
+    rate_scope=COMPLAINT_RATE_SCOPE,
+    rate=complaint_rate,
+    submit=_submit,
+    initial_keys=("serial", "ticket_number"),
+)
+complaint_create_view, complaint_thanks = COMPLAINT_PAGE.views()

@@ -23,11 +23,11 @@ from django.apps import apps  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
 from aftersales.core.calendars.services import calendar_ensure_defaults  # noqa: E402
+from aftersales.core.portal.ratelimit import rate_limit_reset  # noqa: E402
 from complaints.choices import Status  # noqa: E402
 from complaints.models import Complaint, ComplaintSlaPolicy  # noqa: E402
 from complaints.portal.views import COMPLAINT_RATE_SCOPE, complaint_rate  # noqa: E402
 from complaints.services import complaint_transition  # noqa: E402
-from tickets.portal.ratelimit import rate_limit_reset  # noqa: E402
 
 from .factories import PROPOSAL  # noqa: E402
 

@@ -89,3 +89,49 @@ def test_overlapping_sweeps_and_a_transition_escalate_each_breach_once(staff):
     assert BreachReport.objects.count() == 12
     keys = list(OutboxMessage.objects.filter(template="sla_breach").values_list("key", flat=True))
     assert len(keys) == len(set(keys))
+
+
+# --- the kit's lock order: a dependent row racing the sweep over its case ---------------------------
+
+
+def test_a_corrective_action_done_racing_the_sweep_over_its_complaint_does_not_deadlock(staff):
+    """Clocks → complaint → corrective action, for the service and the sweep alike.
+
+    The sweep's batch holds both the complaint's late clocks and the action's; its handlers lock the
+    complaint before the action (dependent kinds after case kinds), and ``corrective_action_complete``
+    takes the same order, so neither waits on the other in a cycle.
+    """
+    from complaints.models import CorrectiveAction
+    from complaints.services import corrective_action_add, corrective_action_complete
+
+    for attempt in range(8):
+        start = T0 + timedelta(days=3 * attempt)
+        complaint = factories.complaint_in(Status.INVESTIGATING, staff=staff, now=start)
+        action = corrective_action_add(
+            complaint=complaint,
+            description="培训回访话术",
+            owner=staff["supervisor"],
+            due_at=start + timedelta(hours=2),
+            actor=staff["supervisor"],
+            now=start,
+        )
+        late = start + timedelta(days=2)  # the action's clock and the complaint's promises are past due
+
+        outcomes = run_together(
+            lambda action=action, late=late: corrective_action_complete(
+                action=CorrectiveAction(pk=action.pk, complaint_id=action.complaint_id),
+                actor=staff["supervisor"],
+                note="已完成培训",
+                now=late,
+            ),
+            lambda late=late: sla_sweep(now=late),
+        )
+
+        assert kinds(outcomes) == {"ok": 2}, outcomes
+        sla_sweep(now=late + timedelta(minutes=1))  # what the racing sweep skipped
+        breaches = ClockEvent.objects.filter(
+            kind=ClockEvent.Kind.BREACHED, clock__object_id__in=[complaint.pk, action.pk]
+        ).values_list("clock_id", flat=True)
+        assert len(list(breaches)) == len(set(breaches)), "each breach is recorded once"
+        action.refresh_from_db()
+        assert action.status == "done"

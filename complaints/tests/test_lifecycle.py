@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from aftersales.core.models import OutboxMessage, SlaClock
+from aftersales.core.models import OutboxMessage, SlaClock, TrackingLink
 from aftersales.core.selectors import clocks_for
 from aftersales.core.sla.sweep import sla_sweep
+from aftersales.core.tracking import tracking_token_hash
 from complaints.actions import ActionNotAllowed
 from complaints.choices import Status
 from complaints.models import BreachReport, ComplaintEvent, StaffComplaintRecord
@@ -67,8 +68,10 @@ def test_a_general_complaint_gets_a_number_working_day_promises_and_a_tracking_l
     # 1 working day to respond, 3 to resolve, on office hours 09:00–18:00 (000 P2§二).
     assert due == {"first_response": shanghai(2026, 11, 25, 10), "resolution": shanghai(2026, 11, 27, 10)}
     sms = OutboxMessage.objects.get(key=f"complaint:{complaint.pk}:received:sms")
-    assert sms.template == "complaint_received" and created.tracking_token in sms.context["tracking_url"]
-    assert complaint.tracking_token_hash != created.tracking_token
+    # The message names the complaint whose link it carries; the link is minted when it is delivered.
+    assert sms.template == "complaint_received" and "tracking_url" not in sms.context
+    assert (sms.tracking_content_type.model, sms.tracking_object_id) == ("complaint", complaint.pk)
+    assert TrackingLink.objects.filter(token_hash=tracking_token_hash(created.tracking_token)).exists()
     assert ComplaintEvent.objects.get(complaint=complaint).action == "create"
 
 

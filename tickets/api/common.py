@@ -1,23 +1,18 @@
-"""Pieces every tickets endpoint shares: the public rate limit, and one mapping of the services'
-refusals onto HTTP statuses (CONTRACT.md §4).
+"""Pieces every tickets endpoint shares: one mapping of the services' refusals onto HTTP statuses
+(CONTRACT.md §4).
 """
 
 from __future__ import annotations
 
-import logging
-
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from aftersales.core.api.services import service_errors as core_service_errors
-from warranty.services import AlreadyAnswered
+from aftersales.core.cases import ActionNotAllowed
 
-from ..actions import ActionNotAllowed
-from ..services import AlreadyRated
-
-logger = logging.getLogger(__name__)
+from ..cases import TICKETS
 
 # Refusals that mean "not now, not in this state" — the client may reload and decide again.
-CONFLICTS = (ActionNotAllowed, AlreadyRated, AlreadyAnswered, TransitionNotAllowed, ConcurrentTransition)
+CONFLICTS = (ActionNotAllowed, *TICKETS.conflicts, TransitionNotAllowed, ConcurrentTransition)
 
 
 def service_errors():

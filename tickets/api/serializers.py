@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-import re
-
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftersales.core.api.cases import (
+    CaseAttachmentSerializer,
+    CaseEventSerializer,
+    CaseFilterSerializer,
+    created_serializer,
+)
 from aftersales.core.api.reading import PlannedRepresentation
 from aftersales.core.api.serializers import ChoiceLabelField, SlaClockSerializer, StatusListField, sla_representation
+from aftersales.core.portal.fields import CustomerRefField
 from aftersales.core.privacy import CUSTOMER_SUMMARY_SCHEMA, customer_summary
-from aftersales.core.services import clean_phone
-from aftersales.core.uploads import validate_attachment
 
 from .. import selectors, services
 from ..actions import MAX_TRAVEL_KM
 from ..choices import OPEN_STATUSES, Channel, Priority, Status, TicketType
 from ..models import PartUsage, Ticket, TicketAttachment, TicketEvent
-from ..selectors import Queue
 
 MAX_TEXT = 5000
-# The largest value a PostgreSQL bigint primary key holds; larger ids are simply not found.
-MAX_ID = 2**63 - 1
 
 
 # --- the ticket -----------------------------------------------------------------------------
@@ -165,33 +162,11 @@ class PartUsageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TicketAttachmentSerializer(serializers.ModelSerializer):
-    """One file on a ticket; ``download_url`` is the access-checked download (never a public media URL)."""
+class TicketAttachmentSerializer(CaseAttachmentSerializer):
+    url_name = "ticket-attachment"
 
-    name = serializers.CharField(source="original_name", read_only=True)
-    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True, default=None)
-    download_url = serializers.SerializerMethodField()
-
-    class Meta:
+    class Meta(CaseAttachmentSerializer.Meta):
         model = TicketAttachment
-        fields = [
-            "id",
-            "name",
-            "size",
-            "content_type",
-            "created_at",
-            "by_customer",
-            "public",
-            "uploaded_by",
-            "download_url",
-        ]
-        read_only_fields = fields
-
-    def get_download_url(self, attachment: TicketAttachment) -> str:
-        ticket = self.context.get("ticket") or attachment.ticket
-        path = reverse("ticket-attachment", kwargs={"number": ticket.number, "attachment_id": attachment.pk})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
 
 
 class TicketDetailSerializer(TicketSerializer):
@@ -205,118 +180,29 @@ class TicketDetailSerializer(TicketSerializer):
     @extend_schema_field(TicketAttachmentSerializer(many=True))
     def get_attachments(self, ticket: Ticket) -> list[dict]:
         attachments = ticket.attachments.select_related("uploaded_by").order_by("created_at", "id")
-        return TicketAttachmentSerializer(attachments, many=True, context={**self.context, "ticket": ticket}).data
+        return TicketAttachmentSerializer(attachments, many=True, context={**self.context, "case": ticket}).data
 
 
-class TicketCreatedSerializer(TicketDetailSerializer):
-    """The new ticket, plus the customer's link (shown once: only the token's hash is stored)."""
-
-    tracking_url = serializers.CharField(read_only=True)
-
-    class Meta(TicketDetailSerializer.Meta):
-        fields = [*TicketDetailSerializer.Meta.fields, "tracking_url"]
-        read_only_fields = fields
+TicketCreatedSerializer = created_serializer(TicketDetailSerializer, "TicketCreatedSerializer")
 
 
-class TicketEventSerializer(serializers.ModelSerializer):
-    at = serializers.DateTimeField(source="created_at", read_only=True)
-    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
-
-    class Meta:
+class TicketEventSerializer(CaseEventSerializer):
+    class Meta(CaseEventSerializer.Meta):
         model = TicketEvent
-        fields = ["id", "at", "action", "from_status", "to_status", "actor", "by_customer", "public", "note", "data"]
-        read_only_fields = fields
 
 
 # --- filters ------------------------------------------------------------------------------------
 
-_OFFSET_AFTER_SPACE = re.compile(r" (\d{2}:?\d{2})$")
 
-
-class TicketFilterSerializer(serializers.Serializer):
+class TicketFilterSerializer(CaseFilterSerializer):
     status = StatusListField(statuses=Status.values, open_statuses=OPEN_STATUSES, required=False)
     type = serializers.ChoiceField(choices=TicketType.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     assignee = serializers.CharField(max_length=150, required=False)
-    breached = serializers.BooleanField(required=False, allow_null=True, default=None)
-    due_before = serializers.DateTimeField(required=False)
-    search = serializers.CharField(max_length=100, required=False)
-    queue = serializers.ChoiceField(choices=Queue.CHOICES, required=False)
-
-    def to_internal_value(self, data):
-        data = {key: value for key, value in data.items() if value != ""}
-        # An unencoded "+08:00" in a query string arrives as " 08:00"; read it as meant.
-        if isinstance(data.get("due_before"), str):
-            data["due_before"] = _OFFSET_AFTER_SPACE.sub(r"+\1", data["due_before"].strip())
-        return super().to_internal_value(data)
-
-    def selector_kwargs(self) -> dict:
-        data = self.validated_data
-        return {
-            "statuses": data.get("status", []),
-            "ticket_type": data.get("type", ""),
-            "priority": data.get("priority", ""),
-            "assignee": data.get("assignee", ""),
-            "breached": data.get("breached"),
-            "due_before": data.get("due_before"),
-            "search": data.get("search", ""),
-            "queue": data.get("queue", ""),
-        }
+    selector_names = {"type": "ticket_type"}
 
 
 # --- input --------------------------------------------------------------------------------------
-
-
-class NewCustomerSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    phone = serializers.CharField(max_length=50)
-    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
-
-    def validate_phone(self, value: str) -> str:
-        try:
-            return clean_phone(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from error
-
-
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "integer", "description": "an existing customer's id"},
-            {
-                "type": "object",
-                "description": "found by normalised phone number, else registered",
-                "properties": {"name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}},
-                "required": ["name", "phone"],
-            },
-        ]
-    }
-)
-class CustomerRefField(serializers.Field):
-    """``"customer": 42`` (an existing customer) or ``{"name", "phone", "email"?}`` (found by phone, or new)."""
-
-    default_error_messages = {
-        "invalid": _("Give a customer id or an object with name and phone."),
-        "unknown": _("No customer with this id."),
-    }
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            self.fail("invalid")
-        if isinstance(data, int) or (isinstance(data, str) and data.isascii() and data.isdigit()):
-            customer_id = int(data)
-            if not 1 <= customer_id <= MAX_ID:
-                self.fail("unknown")
-            return {"id": customer_id}
-        if isinstance(data, dict):
-            nested = NewCustomerSerializer(data=data)
-            if not nested.is_valid():
-                raise serializers.ValidationError(nested.errors)
-            return {"new": nested.validated_data}
-        self.fail("invalid")
-
-    def to_representation(self, value):  # pragma: no cover - input only
-        return value
 
 
 class TicketCreateSerializer(serializers.Serializer):
@@ -328,33 +214,12 @@ class TicketCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
 
 
-class TransitionSerializer(serializers.Serializer):
-    """Only ``action`` is checked here; the action's own fields are checked by ``tickets.actions``."""
-
-    action = serializers.CharField(max_length=40)
-    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
-
-
-class NoteCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=MAX_TEXT)
-    public = serializers.BooleanField(default=False, help_text="shown on the customer's tracking page")
-
-
 class PartCreateSerializer(serializers.Serializer):
     part_number = serializers.CharField(max_length=64)
     description = serializers.CharField(max_length=200)
     quantity = serializers.IntegerField(min_value=1, max_value=1000)
     unit_cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     replacement_serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-
-
-class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        validators=[validate_attachment], help_text="PDF, JPEG, PNG or WebP, at most 10 MB (checked by content)"
-    )
-    public = serializers.BooleanField(
-        default=False, help_text="shown on the customer's tracking page (service desk roles only)"
-    )
 
 
 class WorkRecordSerializer(serializers.Serializer):

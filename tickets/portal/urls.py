@@ -4,9 +4,9 @@ from . import views
 
 app_name = "tickets_portal"
 
+# Mounted at the site root by the portal shell (``cases.TICKETS.portal_urls``); following a request
+# is the shell's /track/<token>/.
 urlpatterns = [
     path("request/", views.request_create, name="request"),
     path("request/thanks/", views.request_thanks, name="request-thanks"),
-    path("track/<str:token>/", views.track, name="track"),
-    path("track/<str:token>/files/<int:attachment_id>/", views.track_attachment, name="attachment"),
 ]

@@ -23,9 +23,9 @@ from django.apps import apps  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
 from aftersales.core.calendars.services import calendar_ensure_defaults  # noqa: E402
+from aftersales.core.portal.ratelimit import rate_limit_reset  # noqa: E402
 from tickets.choices import Status  # noqa: E402
 from tickets.models import SlaPolicy, Ticket  # noqa: E402
-from tickets.portal.ratelimit import rate_limit_reset  # noqa: E402
 from tickets.portal.views import REQUEST_RATE_SCOPE, request_rate  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

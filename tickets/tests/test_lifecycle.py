@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from aftersales.core.models import ClockEvent, OutboxMessage, SlaClock
+from aftersales.core.models import ClockEvent, OutboxMessage, SlaClock, TrackingLink
 from aftersales.core.selectors import clocks_for
 from aftersales.core.sla.sweep import sla_sweep
+from aftersales.core.tracking import tracking_token_hash
 from conftest import shanghai
 from tickets.actions import ActionNotAllowed
 from tickets.choices import FollowUpKind, Status
@@ -42,13 +43,17 @@ def test_creating_a_ticket_numbers_it_starts_its_clocks_and_sends_the_tracking_l
 
     assert ticket.number == "T2026112300001"
     assert ticket.status == Status.NEW
-    assert len(created.tracking_token) >= 32 and ticket.tracking_token_hash != created.tracking_token
+    assert len(created.tracking_token) >= 32
+    assert TrackingLink.objects.filter(
+        token_hash=tracking_token_hash(created.tracking_token), object_id=ticket.pk
+    ).exists()
     clocks = {clock.name: clock for clock in clocks_for(ticket)}
     assert clocks["first_response"].due_at == T0 + timedelta(hours=2)  # high: 2 h first response
     assert clocks["on_site"].due_at == T0 + timedelta(hours=24)
     assert clocks["resolution"].due_at == T0 + timedelta(hours=48)
     sms = OutboxMessage.objects.get(key=f"ticket:{ticket.pk}:created:sms")
-    assert created.tracking_token in sms.context["tracking_url"]
+    # The message names the ticket whose link it carries; the link is minted when it is delivered.
+    assert "tracking_url" not in sms.context and sms.tracking_object_id == ticket.pk
     assert TicketEvent.objects.get(ticket=ticket).action == "create"
 
 

@@ -424,7 +424,23 @@ class TicketLife(RuleBasedStateMachine):
         self.low_scores += score <= 2
 
     def record_part(self):
-        part_record(
+        # A technician sees (and records parts on) the tickets assigned to them and the unassigned
+        # ones waiting for a diagnosis (selectors.tickets_visible_to); anyone else's is refused whole.
+        if self.assignee not in (None, "technician"):
+            before = self.footprint()
+            with pytest.raises(PermissionDenied):
+                part_record(
+                    ticket=Ticket.objects.get(pk=self.ticket.pk),
+                    actor=self.people["technician"],
+                    part_number="AC-CAP-35",
+                    description="capacitor",
+                    quantity=1,
+                    unit_cost=25,
+                    now=self.now,
+                )
+            assert self.footprint() == before
+            return
+        usage = part_record(
             ticket=Ticket.objects.get(pk=self.ticket.pk),
             actor=self.people["technician"],
             part_number="AC-CAP-35",
@@ -433,6 +449,10 @@ class TicketLife(RuleBasedStateMachine):
             unit_cost=25,
             now=self.now,
         )
+        # Recording a part is on the timeline (internal), like every other change of the ticket.
+        event = TicketEvent.objects.filter(ticket_id=self.ticket.pk, action="part_recorded").latest("id")
+        assert event.data["part"] == usage.pk and not event.public and event.actor == self.people["technician"]
+        self.extra_events += 1
 
     # --- invariants -----------------------------------------------------------------------------
     @invariant()

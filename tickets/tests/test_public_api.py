@@ -12,9 +12,10 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from aftersales.core.models import Customer
+from aftersales.core.models import Customer, TrackingLink
 from aftersales.core.services import customer_create
 from aftersales.core.trackables import trackable_find
+from aftersales.core.tracking import tracking_token_hash
 from conftest import shanghai
 from tickets.choices import Status
 from tickets.models import Survey, Ticket, TicketEvent
@@ -103,7 +104,9 @@ def test_a_customer_submits_a_request_and_gets_the_tracking_link(client, at, cal
     ticket = Ticket.objects.get(number=body["number"])
     assert (ticket.ticket_type, ticket.priority, ticket.channel) == ("repair", "high", "web")
     assert ticket.customer.phone == "+8613900002222" and ticket.customer.name == "孙丽"
-    assert ticket.tracking_token_hash != body["tracking_token"]
+    # Only the token's hash is stored, in the one table of tracking links.
+    link = TrackingLink.objects.get(object_id=ticket.pk, content_type__model="ticket")
+    assert link.token_hash == tracking_token_hash(body["tracking_token"]) != body["tracking_token"]
     created = ticket.events.get()
     assert created.by_customer is True and created.actor is None
     assert "no-store" in response["Cache-Control"]

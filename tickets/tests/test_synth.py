@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from aftersales.core import clock, roles
 from aftersales.core.models import ClockEvent, Customer, SlaClock
 from aftersales.core.sla.sweep import sla_sweep
-from aftersales.core.tracking import tracking_token_hash
+from aftersales.core.trackables import trackable_find
 from complaints.models import Complaint, ComplaintEvent
 from tickets.choices import OPEN_STATUSES, PAUSED_STATUSES, ClockName, Status
 from tickets.models import Survey, Ticket, TicketEvent
@@ -47,7 +47,10 @@ def test_counts_statuses_numbers(synthetic):
     assert Survey.objects.count() == finished > 0
     assert Survey.objects.filter(score__isnull=False).count() == TicketEvent.objects.filter(action="rate").count()
     ticket = Ticket.objects.order_by("pk").first()
-    assert Ticket.objects.get(tracking_token_hash=tracking_token_hash(tracking_token_for(SEED, ticket.pk))) == ticket
+    tracked = trackable_find(tracking_token_for(SEED, ticket.pk))
+    assert tracked is not None and tracked.subject == ticket
+    complaint = Complaint.objects.order_by("pk").first()
+    assert trackable_find(tracking_token_for(SEED, complaint.pk, "c")).subject == complaint
     for complaint in Complaint.objects.all():
         assert complaint.events.order_by("created_at", "pk").last().to_status == complaint.status
     assert ComplaintEvent.objects.count() >= Complaint.objects.count()

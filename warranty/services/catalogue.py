@@ -86,7 +86,8 @@ def _set_components(product_model: ProductModel, components: Sequence[ComponentS
         changes["removed"].append({"code": component.code, "name": component.name})
         component.delete()
     for spec in components:
-        component = existing.get(spec.id) if spec.id is not None else Component(product_model=product_model)
+        # Every given id names one of ``existing`` (checked above).
+        component = existing[spec.id] if spec.id is not None else Component(product_model=product_model)
         before = {"code": component.code, "name": component.name}
         component.code, component.name = spec.code.strip(), spec.name.strip()
         after = {"code": component.code, "name": component.name}

@@ -25,6 +25,7 @@ def field_values(instance: models.Model, names: Iterable[str]) -> dict:
     values = {}
     for name in names:
         field = instance._meta.get_field(name)
+        assert isinstance(field, models.Field), f"{name} is a relation's other side, not a stored field"
         value = getattr(instance, field.attname)
         if isinstance(field, models.FileField):
             value = value.name or ""

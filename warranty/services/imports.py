@@ -77,10 +77,17 @@ _HEADER_NOISE = re.compile(r"[\s\-]+")
 # YYYY-MM-DD or YYYY/MM/DD (Chinese Excel writes 2024/3/5), optionally followed by a time of day.
 _DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 
-_SERIAL_MAX = RegisteredUnit._meta.get_field("serial").max_length
-_NAME_MAX = Customer._meta.get_field("name").max_length
-_ADDRESS_MAX = Customer._meta.get_field("address").max_length
-_EMAIL_MAX = Customer._meta.get_field("email").max_length
+
+def _max_length(model, name: str) -> int:
+    length = model._meta.get_field(name).max_length
+    assert length is not None, f"{model.__name__}.{name} has no max_length"
+    return length
+
+
+_SERIAL_MAX = _max_length(RegisteredUnit, "serial")
+_NAME_MAX = _max_length(Customer, "name")
+_ADDRESS_MAX = _max_length(Customer, "address")
+_EMAIL_MAX = _max_length(Customer, "email")
 
 
 # --- services -------------------------------------------------------------------------------
@@ -228,7 +235,7 @@ class _Rejected(Exception):
 
 
 def _is_xlsx(unit_import: UnitImport) -> bool:
-    return Path(unit_import.file.name).suffix.lower() == ".xlsx"
+    return Path(unit_import.file.name or "").suffix.lower() == ".xlsx"
 
 
 @dataclass
@@ -438,7 +445,7 @@ class _Checker:
                 # Nothing will be written: stop collecting rows, keep checking for the report.
                 self.keep_valid = False
                 self.valid.clear()
-            elif not failed and self.keep_valid:
+            elif not failed and self.keep_valid and candidate.row is not None:
                 self.valid.append(candidate.row)
 
     def _check_fields(self, number: int, values: dict) -> _Candidate:
@@ -504,7 +511,8 @@ class _Checker:
 
         phone, customer = self._check_customer(values, error)
         row = None
-        if not errors:
+        # No error means every value was found and parsed (the checks above say so when one is missing).
+        if not errors and product_model is not None and purchase_date is not None and sales_channel is not None:
             row = _Row(
                 number=number,
                 serial=serial,
@@ -592,8 +600,8 @@ def _run(unit_import: UnitImport) -> None:
             close()
 
     if processed == 0:
-        rejected = _FileRejected.one("no_rows", _("The file has no rows below the header."))
-        _finish(unit_import, status=UnitImportStatus.FAILED, errors=rejected.errors, processed=0)
+        empty = _FileRejected.one("no_rows", _("The file has no rows below the header."))
+        _finish(unit_import, status=UnitImportStatus.FAILED, errors=empty.errors, processed=0)
     elif not checker.valid or (unit_import.mode == UnitImportMode.ALL_OR_NOTHING and checker.errors.count):
         # all_or_nothing with an invalid row, or valid_only without a single valid row.
         _finish(unit_import, status=UnitImportStatus.FAILED, errors=checker.errors, processed=processed)

@@ -22,7 +22,9 @@ def _first_code(codes) -> str:
     return "invalid"
 
 
-def exception_handler(exc, context):
+def exception_handler(  # noqa: C901 - one mapping of every error shape, read top to bottom
+    exc, context
+):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):

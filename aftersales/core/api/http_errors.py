@@ -47,7 +47,7 @@ def _bad_request_answer(exception) -> tuple[str, str, int]:
         return _("The request has too many fields or files."), "request_too_large", 413
     if isinstance(exception, DisallowedHost):
         return _("The Host header names a site this server does not serve."), "invalid_host", 400
-    return exceptions.ParseError.default_detail, "bad_request", 400
+    return str(exceptions.ParseError.default_detail), "bad_request", 400
 
 
 def bad_request(request, exception, template_name="400.html"):

@@ -101,7 +101,7 @@ class PlannedRepresentation:
         if plan is None:
             plan = self.__dict__["_plan"] = [
                 (field.field_name, _plain_reader(field) if _is_plain(field) else _field_reader(field))
-                for field in self._readable_fields
+                for field in self._readable_fields  # type: ignore[attr-defined]  # DRF's own list of read fields
             ]
         return plan
 

@@ -18,9 +18,6 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions
 from rest_framework.fields import get_error_detail
 
-from ..models import Customer
-from ..selectors import customer_by_phone
-from ..services import customer_for_phone
 from .errors import Conflict
 
 logger = logging.getLogger(__name__)
@@ -70,23 +67,3 @@ def validation_codes_kept():
         yield
     except DjangoValidationError as error:
         raise exceptions.ValidationError(get_error_detail(error)) from error
-
-
-def customer_for_reference(reference: dict, *, user) -> Customer:
-    """The customer a staff request names: ``{"id": …}``, or ``{"new": {name, phone, email}}``.
-
-    A new customer's phone finds the one already registered with it (nothing typed here changes
-    that record); otherwise the customer is registered, if the user may add customers.
-    """
-    if "id" in reference:
-        customer = Customer.objects.filter(pk=reference["id"]).first()
-        if customer is None:
-            raise exceptions.ValidationError({"customer": [_("No customer with this id.")]})
-        return customer
-    new = reference["new"]
-    existing = customer_by_phone(new["phone"])
-    if existing is not None:
-        return existing
-    if not user.has_perm("core.add_customer"):
-        raise exceptions.PermissionDenied(_("You may not register new customers."))
-    return customer_for_phone(name=new["name"], phone=new["phone"], email=new.get("email", ""))

@@ -8,6 +8,7 @@ from .numbering import NumberSequence
 from .outbox import DeliveryAttempt, OutboxMessage
 from .sla import ClockEvent, SlaClock
 from .tokens import ApiToken
+from .tracking import TrackingLink
 
 __all__ = [
     "ApiToken",
@@ -22,5 +23,6 @@ __all__ = [
     "OutboxMessage",
     "Region",
     "SlaClock",
+    "TrackingLink",
     "WorkingPeriod",
 ]

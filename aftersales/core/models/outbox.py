@@ -37,6 +37,13 @@ class OutboxMessage(models.Model):
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     template = models.CharField(_("template"), max_length=100)
     context = models.JSONField(_("context"), default=dict, blank=True)
+    # The case whose tracking link the message carries. The link itself is minted when the message
+    # is delivered and rendered into its text, never stored here: whoever reads the outbox (staff,
+    # a backup) cannot open the case as its customer.
+    tracking_content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    tracking_object_id = models.PositiveBigIntegerField(null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"))

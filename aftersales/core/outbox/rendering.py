@@ -25,7 +25,8 @@ class RenderedMessage:
 def _render(name: str, language: str, part: str, context: dict) -> str:
     for candidate in (language, settings.LANGUAGE_CODE):
         try:
-            template = get_template(f"notifications/{name}.{candidate}.{part}.txt").template
+            # The engine's own template, to render with a plain Context (no autoescape) below.
+            template = get_template(f"notifications/{name}.{candidate}.{part}.txt").template  # type: ignore[attr-defined]
         except TemplateDoesNotExist:
             continue
         # Plain text: no HTML escaping of customers' names and notes.
@@ -33,8 +34,9 @@ def _render(name: str, language: str, part: str, context: dict) -> str:
     raise TemplateDoesNotExist(f"notifications/{name}.{language}.{part}.txt")
 
 
-def render_message(message: OutboxMessage) -> RenderedMessage:
-    context = {**message.context, "site_url": settings.SITE_URL}
+def render_message(message: OutboxMessage, *, extra: dict | None = None) -> RenderedMessage:
+    """``extra``: context that exists only for this delivery (a freshly minted tracking link)."""
+    context = {**message.context, **(extra or {}), "site_url": settings.SITE_URL}
     with translation.override(message.language):
         # A subject is one line whatever the template's line breaks.
         subject = " ".join(_render(message.template, message.language, "subject", context).split())

@@ -17,13 +17,15 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import F
 
 from .. import clock as wall_clock
-from ..models import DeliveryAttempt, OutboxMessage
+from ..models import DeliveryAttempt, OutboxMessage, TrackingLink
+from ..tracking import tracking_link_issue, tracking_url
 from .rendering import render_message
-from .sms import get_sms_backend
+from .sms import BaseSmsBackend, get_sms_backend
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,9 @@ class Notification:
     context: dict = field(default_factory=dict)
     language: str = "zh-hans"
     recipient_user_id: int | None = None
+    # The case whose tracking link the message carries, minted at delivery (``core.tracking``).
+    tracking_content_type_id: int | None = None
+    tracking_object_id: int | None = None
 
 
 def _kick_delivery() -> None:
@@ -74,6 +79,8 @@ def outbox_enqueue(*, notifications: Iterable[Notification], now: datetime | Non
             template=item.template,
             context=item.context,
             language=item.language,
+            tracking_content_type_id=item.tracking_content_type_id,
+            tracking_object_id=item.tracking_object_id,
             next_attempt_at=now,
         )
         for item in notifications
@@ -98,13 +105,13 @@ class _Senders:
     """Per-run provider connections, opened lazily and reused for every message of the run."""
 
     def __init__(self) -> None:
-        self._email = None
-        self._sms = None
+        self._email: BaseEmailBackend | None = None
+        self._sms: BaseSmsBackend | None = None
 
     def send(self, message: OutboxMessage) -> str:
         if message.channel == OutboxMessage.Channel.IN_APP:
             return "in-app"  # the row itself is the notification the staff member reads
-        rendered = render_message(message)
+        rendered = render_message(message, extra=_tracking_context(message))
         if message.channel == OutboxMessage.Channel.EMAIL:
             if self._email is None:
                 self._email = get_connection(fail_silently=False)
@@ -134,6 +141,22 @@ class _Senders:
                 self._email.close()
             finally:
                 self._email = None
+
+
+def _tracking_context(message: OutboxMessage) -> dict:
+    """A fresh link for a message that carries one: rendered into this delivery's text, kept nowhere.
+
+    Minted (committed) before the send, so the link works when the customer opens it; a retried
+    delivery mints another, which is fine: each is a live link to the same case.
+    """
+    if message.tracking_content_type_id is None or message.tracking_object_id is None:
+        return {}
+    token = tracking_link_issue(
+        content_type_id=message.tracking_content_type_id,
+        object_id=message.tracking_object_id,
+        purpose=TrackingLink.Purpose.MESSAGE,
+    )
+    return {"tracking_url": tracking_url(token)}
 
 
 def _claim(now: datetime, limit: int) -> list[OutboxMessage]:

@@ -10,6 +10,7 @@ transaction, so exactly-once is unchanged: everything commits with the recorded 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from django.db import models
 from django.db.models import F, QuerySet
@@ -34,7 +35,7 @@ class HandlerBatch:
             self._members[role] = users_in_role(role)
         return self._members[role]
 
-    def climb(self, subject: models.Model, ladder: list[str]) -> str:
+    def climb(self, subject: Any, ladder: list[str]) -> str:
         """One rung up: the subject's ``escalation_level`` (its row is locked by the handler) and
         the rung it reaches now, the last rung once the ladder is climbed."""
         subject.escalation_level += 1
@@ -56,9 +57,9 @@ class HandlerBatch:
         for (model, pk), rungs in self._climbs.items():
             by_climb.setdefault((model, rungs), []).append(pk)
         for (model, rungs), pks in by_climb.items():
-            model.objects.filter(pk__in=pks).update(escalation_level=F("escalation_level") + rungs)
+            model._default_manager.filter(pk__in=pks).update(escalation_level=F("escalation_level") + rungs)
         for model, rows in _by_model(self._rows).items():
-            model.objects.bulk_create(rows, ignore_conflicts=True)
+            model._default_manager.bulk_create(rows, ignore_conflicts=True)
         outbox_enqueue(notifications=self._notifications)
 
 

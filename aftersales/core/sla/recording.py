@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, models
 
 from ..calendars.engine import CalendarSpec
 from ..models import ClockEvent, SlaClock
@@ -20,6 +20,13 @@ from .evaluation import DueEvent, due_events
 from .registry import RecordedClockEvent, dispatch
 
 _COLUMNS = ("clock", "kind", "threshold", "occurred_at", "recorded_at", "consumed_seconds", "note")
+
+
+def _column(meta, name: str) -> str:
+    """The database column of one of the model's own concrete fields."""
+    field = meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column  # concrete, not a reverse relation
+    return field.column
 
 
 def _insert_once(events: Sequence[DueEvent], now: datetime) -> list[tuple[int, int, str, int]]:
@@ -32,7 +39,7 @@ def _insert_once(events: Sequence[DueEvent], now: datetime) -> list[tuple[int, i
         return []
     meta = ClockEvent._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in _COLUMNS)
+    columns = ", ".join(quote(_column(meta, name)) for name in _COLUMNS)
     adapt = connection.ops.adapt_datetimefield_value
     recorded_at = adapt(now)
     placeholders, params = [], []
@@ -53,7 +60,7 @@ def _insert_once(events: Sequence[DueEvent], now: datetime) -> list[tuple[int, i
         f"ON CONFLICT DO NOTHING RETURNING {quote('id')}, {quote('clock_id')}, {quote('kind')}, {quote('threshold')}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, params)  # type: ignore[arg-type]  # values of the model's own column types
         return list(cursor.fetchall())
 
 
@@ -74,7 +81,7 @@ def save_checked(clocks: Sequence[SlaClock]) -> None:
         return
     meta = SlaClock._meta
     quote = connection.ops.quote_name
-    columns = [quote(meta.get_field(name).column) for name in _CHECKED_FIELDS]
+    columns = [quote(_column(meta, name)) for name in _CHECKED_FIELDS]
     row = "(%s::bigint, %s::timestamptz, %s::varchar, %s::timestamptz)"
     params: list = []
     for clock in clocks:

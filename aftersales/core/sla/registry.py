@@ -38,26 +38,41 @@ class RecordedClockEvent:
 
 ClockHandler = Callable[[Sequence[RecordedClockEvent]], None]
 _handlers: dict[str, ClockHandler] = {}
+# Kinds whose subjects are a case's dependent rows (a corrective action of a complaint): their
+# handlers run after every case kind's, keeping the lock order clocks → case → dependent rows
+# (aftersales/core/cases/locking.py) within one sweep batch.
+_dependent: set[str] = set()
 
 
 def _key(model: type[models.Model]) -> str:
     return model._meta.label_lower
 
 
-def register_clock_handler(model: type[models.Model], handler: ClockHandler) -> None:
+def register_clock_handler(model: type[models.Model], handler: ClockHandler, *, dependent: bool = False) -> None:
+    """``dependent``: ``model`` is a dependent row of a case (see ``_dependent``)."""
     _handlers[_key(model)] = handler
+    if dependent:
+        _dependent.add(_key(model))
+    else:
+        _dependent.discard(_key(model))
 
 
 def unregister_clock_handler(model: type[models.Model]) -> None:
     _handlers.pop(_key(model), None)
+    _dependent.discard(_key(model))
 
 
 def dispatch(events: Sequence[RecordedClockEvent]) -> None:
     by_type: dict[int, list[RecordedClockEvent]] = {}
     for event in events:
         by_type.setdefault(event.clock.content_type_id, []).append(event)
-    for content_type_id, group in by_type.items():
-        model = ContentType.objects.get_for_id(content_type_id).model_class()
+    groups = [
+        (ContentType.objects.get_for_id(content_type_id).model_class(), group)
+        for content_type_id, group in by_type.items()
+    ]
+    # Case kinds first, dependent kinds after (the lock order); otherwise in the order recorded.
+    groups.sort(key=lambda item: item[0] is not None and _key(item[0]) in _dependent)
+    for model, group in groups:
         handler = _handlers.get(_key(model)) if model else None
         if handler is None:
             logger.warning("no SLA clock handler for %s; %d event(s) recorded only", model, len(group))

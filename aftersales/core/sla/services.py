@@ -51,7 +51,8 @@ def _reschedule(clock: SlaClock, now: datetime) -> None:
     spec = calendar_spec(clock.calendar_id)
     if clock.breached_at is None:
         left = max(clock.target_seconds - clock.consumed_seconds, 0)
-        clock.due_at = add_business_time(clock.segment_started_at, timedelta(seconds=left), spec)
+        # A running clock has a segment start (set by start and resume).
+        clock.due_at = add_business_time(clock.segment_started_at, timedelta(seconds=left), spec)  # type: ignore[arg-type]
     already_due, clock.next_check_at = due_events(clock, spec, now)
     if already_due and clock.consumed_seconds == 0 and clock.breached_at is None:
         clock.next_check_at = now
@@ -109,7 +110,8 @@ def _settle(clock: SlaClock, now: datetime, *, warnings: bool) -> None:
 
 
 def _consume_segment(clock: SlaClock, now: datetime) -> None:
-    used = business_time_between(clock.segment_started_at, now, calendar_spec(clock.calendar_id))
+    # Only a running clock consumes a segment, and a running clock has its start.
+    used = business_time_between(clock.segment_started_at, now, calendar_spec(clock.calendar_id))  # type: ignore[arg-type]
     clock.consumed_seconds += max(int(used.total_seconds()), 0)
     clock.segment_started_at = None
 
@@ -137,7 +139,7 @@ def clock_resume(*, clock: SlaClock, now: datetime | None = None, actor=None, no
     clock = _locked(clock)
     if clock.state != SlaClock.State.PAUSED:
         raise ClockStateError(f"cannot resume a {clock.state} clock")
-    clock.paused_seconds += max(int((now - clock.paused_at).total_seconds()), 0)
+    clock.paused_seconds += max(int((now - clock.paused_at).total_seconds()), 0)  # type: ignore[operator]  # paused
     clock.paused_at = None
     clock.segment_started_at = now
     clock.state = SlaClock.State.BREACHED if clock.breached_at else SlaClock.State.RUNNING
@@ -162,7 +164,7 @@ def clock_stop(*, clock: SlaClock, now: datetime | None = None, actor=None, note
         _settle(clock, now, warnings=False)
         _consume_segment(clock, now)
     else:
-        clock.paused_seconds += max(int((now - clock.paused_at).total_seconds()), 0)
+        clock.paused_seconds += max(int((now - clock.paused_at).total_seconds()), 0)  # type: ignore[operator]  # paused
         clock.paused_at = None
     clock.state = SlaClock.State.MET
     clock.met_at = now
