@@ -140,10 +140,13 @@ def _handle_complaint(complaint: Complaint, event: RecordedClockEvent, batch: Ha
         context = _context(label, clock_label, event, complaint.escalation_level, url)
         batch.notify(users=desk, key=key, template="sla_warning", context=context)
         return
-    # A breach climbs one rung and asks the owner for an explanation and a remedy (000 P1§5).
-    rung = batch.climb(complaint, ladder_of(complaint))
+    # A breach climbs one rung (up to the top), tells it or the next one up with people, and asks the
+    # owner for an explanation and a remedy (000 P1§5).
+    _rung, reached = batch.escalate(
+        complaint, ladder_of(complaint), event, lambda rung: staff_for_rung(rung, complaint, batch.members)
+    )
     context = _context(label, clock_label, event, complaint.escalation_level, url)
-    users = desk + staff_for_rung(rung, complaint, batch.members)
+    users = desk + reached
     batch.notify(users=users, key=key, template="sla_breach", context=context)
     batch.create_once(
         BreachReport(
@@ -170,6 +173,9 @@ def _handle_corrective(action: CorrectiveAction, event: RecordedClockEvent, batc
         context = _context(label, str(_CORRECTIVE_LABEL), event, action.escalation_level, url)
         batch.notify(users=owner, key=key, template="sla_warning", context=context)
         return
-    rung = batch.climb(action, default_ladder())
+    ladder = default_ladder()  # its first rung, "owner", is the action's owner
+    _rung, reached = batch.escalate(
+        action, ladder, event, lambda rung: owner if rung == ladder[0] else batch.members(rung)
+    )
     context = _context(label, str(_CORRECTIVE_LABEL), event, action.escalation_level, url)
-    batch.notify(users=owner + batch.members(rung), key=key, template="sla_breach", context=context)
+    batch.notify(users=owner + reached, key=key, template="sla_breach", context=context)

@@ -114,10 +114,11 @@ def _handle(ticket: Ticket, event: RecordedClockEvent, batch: HandlerBatch) -> N
         users = staff_for_role("assignee", ticket) or staff_for_role("agent", ticket, batch.members)
         batch.notify(users=users, key=key, template="sla_warning", context=_context(ticket, event))
         return
-    # A breach climbs one rung of the ladder and asks for an explanation and a remedy (000 P1§5).
+    # A breach climbs one rung of the ladder (up to its top), tells that rung or the next one up with
+    # people, and asks for an explanation and a remedy (000 P1§5).
     ladder = (ticket.sla_policy.escalation_ladder if ticket.sla_policy else None) or ["assignee", "supervisor"]
-    rung = batch.climb(ticket, ladder)
-    users = staff_for_role("assignee", ticket) + staff_for_role(rung, ticket, batch.members)
+    _rung, reached = batch.escalate(ticket, ladder, event, lambda rung: staff_for_role(rung, ticket, batch.members))
+    users = staff_for_role("assignee", ticket) + reached
     batch.notify(users=users, key=key, template="sla_breach", context=_context(ticket, event))
     role = "assignee" if ticket.assignee_id else "agent"
     batch.create_once(_follow_up(ticket, FollowUpKind.BREACH_REPORT, f"breach:{event.clock.pk}", role, occurred_at))
