@@ -1,14 +1,16 @@
 """The notification outbox: enqueue in the caller's transaction, deliver later, exactly once.
 
-``outbox_enqueue`` writes rows in the same transaction as the event that caused them, so a
-rolled-back transition sends nothing and a committed one cannot lose its message. Delivery claims
-due rows with ``FOR UPDATE SKIP LOCKED`` (any number of workers share the work), marks them
-``sending``, hands them to the provider outside the transaction, and records every attempt.
+``outbox_enqueue_many`` (and ``outbox_enqueue``, its keyword form) writes rows in the same
+transaction as the event that caused them, so a rolled-back transition sends nothing and a
+committed one cannot lose its message. Delivery claims due rows with ``FOR UPDATE SKIP LOCKED``
+(any number of workers share the work), marks them ``sending``, hands them to the provider
+outside the transaction, and records every attempt.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import F
+from psycopg2.extras import execute_values
 
 from .. import clock as wall_clock
 from ..models import DeliveryAttempt, OutboxMessage, TrackingLink
@@ -67,27 +70,83 @@ def _kick_delivery_after_commit() -> None:
         transaction.on_commit(_kick_delivery, robust=True)
 
 
+# The columns a new message is written with; everything else keeps its model default (NULL).
+_INSERT = (
+    "INSERT INTO core_outboxmessage (key, channel, recipient, recipient_user_id, language, template, context, "
+    "tracking_content_type_id, tracking_object_id, status, attempts, next_attempt_at, last_error, created_at) "
+    "VALUES %s ON CONFLICT (key) DO NOTHING RETURNING 1"
+)
+_ROW = "(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, 'pending', 0, %s, '', %s)"
+# Rows per statement: large enough that statement overhead vanishes, small enough for the parser.
+_PAGE = 5000
+
+
+def outbox_enqueue_many(messages: Iterable[Notification], *, now: datetime | None = None) -> int:
+    """Store many messages in the caller's transaction at the speed of PostgreSQL; returns how many
+    were new (a key already stored, or repeated in ``messages``, is skipped).
+
+    One multi-row ``INSERT … ON CONFLICT (key) DO NOTHING`` per 5,000 messages, built by psycopg2's
+    ``execute_values`` from plain tuples: no model instances, no per-field ``get_db_prep_value``
+    (which cost more than PostgreSQL itself). Rows go in key order, so two transactions writing
+    overlapping keys wait for each other in one order instead of deadlocking. The sweep's handlers,
+    paging and the notification of affected customers all come through here.
+    """
+    now = now or wall_clock.now()
+    items = sorted(messages, key=lambda item: item.key)
+    if not items:
+        return 0
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        rows = [
+            (
+                item.key,
+                item.channel,
+                item.recipient,
+                item.recipient_user_id,
+                item.language,
+                item.template,
+                json.dumps(item.context),
+                item.tracking_content_type_id,
+                item.tracking_object_id,
+                now,
+                now,
+            )
+            for item in items
+        ]
+        with connection.cursor() as cursor:
+            inserted = len(execute_values(cursor.cursor, _INSERT, rows, template=_ROW, page_size=_PAGE, fetch=True))
+    else:  # ``make run`` on SQLite: the same rows, Django's way
+        inserted = _insert_with_models(items, now)
+    _kick_delivery_after_commit()
+    return inserted
+
+
+def _insert_with_models(items: list[Notification], now: datetime) -> int:
+    before = OutboxMessage.objects.count()
+    OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                key=item.key,
+                channel=item.channel,
+                recipient=item.recipient,
+                recipient_user_id=item.recipient_user_id,
+                language=item.language,
+                template=item.template,
+                context=item.context,
+                tracking_content_type_id=item.tracking_content_type_id,
+                tracking_object_id=item.tracking_object_id,
+                next_attempt_at=now,
+            )
+            for item in items
+        ],
+        ignore_conflicts=True,
+    )
+    return OutboxMessage.objects.count() - before
+
+
 def outbox_enqueue(*, notifications: Iterable[Notification], now: datetime | None = None) -> None:
     """Store notifications in the caller's transaction; a key already stored is skipped."""
-    now = now or wall_clock.now()
-    rows = [
-        OutboxMessage(
-            key=item.key,
-            channel=item.channel,
-            recipient=item.recipient,
-            recipient_user_id=item.recipient_user_id,
-            template=item.template,
-            context=item.context,
-            language=item.language,
-            tracking_content_type_id=item.tracking_content_type_id,
-            tracking_object_id=item.tracking_object_id,
-            next_attempt_at=now,
-        )
-        for item in notifications
-    ]
-    if rows:
-        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
-        _kick_delivery_after_commit()
+    outbox_enqueue_many(notifications, now=now)
 
 
 def _retry_delay(attempts: int) -> timedelta:

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 
 from ..models import UnreachedBreach
 from ..notifications import escalation_reach, staff_notifications, users_in_role
-from ..outbox.services import Notification, outbox_enqueue
+from ..outbox.services import Notification, outbox_enqueue_many
 from .registry import RecordedClockEvent
 
 
@@ -85,7 +85,7 @@ class HandlerBatch:
             model._default_manager.filter(pk__in=pks).update(escalation_level=level)
         for model, rows in _by_model(self._rows).items():
             model._default_manager.bulk_create(rows, ignore_conflicts=True)
-        outbox_enqueue(notifications=self._notifications)
+        outbox_enqueue_many(self._notifications)
 
 
 def _by_model(instances: Iterable[models.Model]) -> dict[type[models.Model], list[models.Model]]:
