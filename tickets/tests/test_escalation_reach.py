@@ -132,3 +132,30 @@ def test_only_who_may_acknowledges_an_alarm(staff):
     with pytest.raises(PermissionDenied):
         unreached_breach_acknowledge(actor=staff["agent"], breach_ids=[])
     assert unreached_breach_acknowledge(actor=staff["manager"], breach_ids=[]) == 0
+
+
+# --- the message row keeps ids; its text is rendered at delivery ------------------------------------
+
+
+def test_a_breach_message_stores_ids_and_is_rendered_with_labels_in_the_recipients_language(staff, make_user):
+    from aftersales.core.outbox.rendering import render_message
+
+    make_user(None, superuser=True)
+    ticket = factories.ticket_in(Status.NEW, staff=staff, now=T0)
+    breach_first_response(ticket, level=0)
+    clock = next(clock for clock in clocks_for(ticket) if clock.name == ClockName.FIRST_RESPONSE)
+    message = OutboxMessage.objects.get(template="sla_breach", recipient_user=staff["supervisor"])
+
+    # No label is built in the sweep: only what the text is made from.
+    assert message.context == {
+        "clock": clock.pk,
+        "threshold": 100,
+        "escalation_level": 1,
+        "due_at": clock.due_at.isoformat(),
+    }
+    chinese = render_message(message)
+    assert f"{ticket.number} (维修)" in chinese.body and "「首次响应」" in chinese.body
+    message.language = "en"
+    english = render_message(message)
+    assert f"{ticket.number} (Repair)" in english.body and '"First response"' in english.body
+    assert "level 1" in english.body and clock.due_at.isoformat() in english.body
