@@ -14,3 +14,11 @@ class ComplaintsConfig(AppConfig):
         # The SLA sweep's handlers (complaints and their corrective actions), the customer's
         # /track/<token>/ link and the case kit: one spec.
         register_case(COMPLAINTS)
+        # What SLA messages say about this kind, asked when they are delivered.
+        from aftersales.core.sla.registry import register_clock_subject
+
+        from .models import Complaint, CorrectiveAction
+        from .sla import describe_complaint_for_message, describe_corrective_for_message
+
+        register_clock_subject(Complaint, describe_complaint_for_message)
+        register_clock_subject(CorrectiveAction, describe_corrective_for_message)

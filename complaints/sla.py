@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.calendars.services import DEFAULT_24X7_CODE
 from aftersales.core.cases import PolicyClocks
-from aftersales.core.models import BusinessCalendar
+from aftersales.core.models import BusinessCalendar, SlaClock
 from aftersales.core.notifications import users_in_role
 from aftersales.core.roles import AGENT, MANAGER
 from aftersales.core.selectors import clocks_for
 from aftersales.core.sla.handling import HandlerBatch, handle_in_batch
+from aftersales.core.sla.messages import sla_message_ids
 from aftersales.core.sla.registry import RecordedClockEvent
 from aftersales.core.sla.services import clock_cancel, clock_start, clock_stop
 
@@ -115,14 +116,20 @@ def stop_corrective_clock(action: CorrectiveAction, now: datetime, actor=None) -
 # --- what warnings and breaches do (called by the core sweep, exactly once per event) ---------
 
 
-def _context(label: str, clock_label: str, event: RecordedClockEvent, level: int, url: str) -> dict:
+def describe_complaint_for_message(complaint: Complaint, clock: SlaClock) -> dict:
+    """What an SLA message says about the complaint, asked when it is delivered (core.sla.messages)."""
     return {
-        "subject_label": label,
-        "clock_label": clock_label,
-        "threshold": event.threshold,
-        "due_at": event.clock.due_at.isoformat() if event.clock.due_at else "",
-        "escalation_level": level,
-        "url": url,
+        "subject_label": f"{complaint.number} ({complaint.get_category_display()})",
+        "clock_label": str(ClockName(clock.name).label) if clock.name in ClockName.values else "",
+        "url": f"/admin/complaints/complaint/{complaint.pk}/change/",
+    }
+
+
+def describe_corrective_for_message(action: CorrectiveAction, clock: SlaClock) -> dict:
+    return {
+        "subject_label": f"{action.complaint.number}: {action.description[:60]}",
+        "clock_label": str(_CORRECTIVE_LABEL),
+        "url": f"/admin/complaints/correctiveaction/{action.pk}/change/",
     }
 
 
@@ -132,19 +139,18 @@ def on_complaint_clock_events(events: Sequence[RecordedClockEvent]) -> None:
 
 def _handle_complaint(complaint: Complaint, event: RecordedClockEvent, batch: HandlerBatch) -> None:
     key = f"complaint:{complaint.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
-    label = f"{complaint.number} ({complaint.get_category_display()})"
-    clock_label = str(ClockName(event.clock.name).label) if event.clock.name in ClockName.values else ""
-    url = f"/admin/complaints/complaint/{complaint.pk}/change/"
     desk = owner_or_desk(complaint, batch.members)
     if not event.is_breach:
-        context = _context(label, clock_label, event, complaint.escalation_level, url)
+        context = sla_message_ids(event, complaint.escalation_level)
         batch.notify(users=desk, key=key, template="sla_warning", context=context)
         return
-    # A breach climbs one rung and asks the owner for an explanation and a remedy (000 P1§5).
-    rung = batch.climb(complaint, ladder_of(complaint))
-    context = _context(label, clock_label, event, complaint.escalation_level, url)
-    users = desk + staff_for_rung(rung, complaint, batch.members)
-    batch.notify(users=users, key=key, template="sla_breach", context=context)
+    # A breach climbs one rung (up to the top), tells it or the next one up with people, and asks the
+    # owner for an explanation and a remedy (000 P1§5).
+    _rung, reached = batch.escalate(
+        complaint, ladder_of(complaint), event, lambda rung: staff_for_rung(rung, complaint, batch.members)
+    )
+    context = sla_message_ids(event, complaint.escalation_level)
+    batch.notify(users=desk + reached, key=key, template="sla_breach", context=context)
     batch.create_once(
         BreachReport(
             key=f"breach:{event.clock.pk}",
@@ -163,13 +169,14 @@ def on_corrective_clock_events(events: Sequence[RecordedClockEvent]) -> None:
 
 def _handle_corrective(action: CorrectiveAction, event: RecordedClockEvent, batch: HandlerBatch) -> None:
     key = f"corrective:{action.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
-    label = f"{action.complaint.number}: {action.description[:60]}"
-    url = f"/admin/complaints/correctiveaction/{action.pk}/change/"
     owner = [action.owner] if action.owner.is_active else []
     if not event.is_breach:
-        context = _context(label, str(_CORRECTIVE_LABEL), event, action.escalation_level, url)
+        context = sla_message_ids(event, action.escalation_level)
         batch.notify(users=owner, key=key, template="sla_warning", context=context)
         return
-    rung = batch.climb(action, default_ladder())
-    context = _context(label, str(_CORRECTIVE_LABEL), event, action.escalation_level, url)
-    batch.notify(users=owner + batch.members(rung), key=key, template="sla_breach", context=context)
+    ladder = default_ladder()  # its first rung, "owner", is the action's owner
+    _rung, reached = batch.escalate(
+        action, ladder, event, lambda rung: owner if rung == ladder[0] else batch.members(rung)
+    )
+    context = sla_message_ids(event, action.escalation_level)
+    batch.notify(users=owner + reached, key=key, template="sla_breach", context=context)

@@ -13,3 +13,10 @@ class TicketsConfig(AppConfig):
 
         # The SLA sweep's handler, the customer's /track/<token>/ link and the case kit: one spec.
         register_case(TICKETS)
+        # What SLA messages say about this kind, asked when they are delivered.
+        from aftersales.core.sla.registry import register_clock_subject
+
+        from .models import Ticket
+        from .sla import describe_for_message
+
+        register_clock_subject(Ticket, describe_for_message)

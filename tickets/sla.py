@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 
 from aftersales.core.calendars.services import DEFAULT_24X7_CODE
 from aftersales.core.cases import PolicyClocks
-from aftersales.core.models import BusinessCalendar
+from aftersales.core.models import BusinessCalendar, SlaClock
 from aftersales.core.sla.handling import HandlerBatch, handle_in_batch
+from aftersales.core.sla.messages import sla_message_ids
 from aftersales.core.sla.registry import RecordedClockEvent
 from aftersales.core.sla.services import clock_cancel, clock_start
 
@@ -85,13 +86,11 @@ def _follow_up(ticket: Ticket, kind: str, key: str, role: str, now: datetime) ->
     )
 
 
-def _context(ticket: Ticket, event: RecordedClockEvent) -> dict:
+def describe_for_message(ticket: Ticket, clock: SlaClock) -> dict:
+    """What an SLA message says about the ticket, asked when it is delivered (core.sla.messages)."""
     return {
         "subject_label": f"{ticket.number} ({ticket.get_ticket_type_display()})",
-        "clock_label": str(ClockName(event.clock.name).label),
-        "threshold": event.threshold,
-        "due_at": event.clock.due_at.isoformat() if event.clock.due_at else "",
-        "escalation_level": ticket.escalation_level,
+        "clock_label": str(ClockName(clock.name).label) if clock.name in ClockName.values else clock.name,
         "url": f"/admin/tickets/ticket/{ticket.pk}/change/",
     }
 
@@ -112,13 +111,16 @@ def _handle(ticket: Ticket, event: RecordedClockEvent, batch: HandlerBatch) -> N
         return
     if not event.is_breach:
         users = staff_for_role("assignee", ticket) or staff_for_role("agent", ticket, batch.members)
-        batch.notify(users=users, key=key, template="sla_warning", context=_context(ticket, event))
+        batch.notify(
+            users=users, key=key, template="sla_warning", context=sla_message_ids(event, ticket.escalation_level)
+        )
         return
-    # A breach climbs one rung of the ladder and asks for an explanation and a remedy (000 P1§5).
+    # A breach climbs one rung of the ladder (up to its top), tells that rung or the next one up with
+    # people, and asks for an explanation and a remedy (000 P1§5).
     ladder = (ticket.sla_policy.escalation_ladder if ticket.sla_policy else None) or ["assignee", "supervisor"]
-    rung = batch.climb(ticket, ladder)
-    users = staff_for_role("assignee", ticket) + staff_for_role(rung, ticket, batch.members)
-    batch.notify(users=users, key=key, template="sla_breach", context=_context(ticket, event))
+    _rung, reached = batch.escalate(ticket, ladder, event, lambda rung: staff_for_role(rung, ticket, batch.members))
+    users = staff_for_role("assignee", ticket) + reached
+    batch.notify(users=users, key=key, template="sla_breach", context=sla_message_ids(event, ticket.escalation_level))
     role = "assignee" if ticket.assignee_id else "agent"
     batch.create_once(_follow_up(ticket, FollowUpKind.BREACH_REPORT, f"breach:{event.clock.pk}", role, occurred_at))
     if name == ClockName.ON_SITE and ticket.priority == Priority.CRITICAL:

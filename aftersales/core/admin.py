@@ -18,12 +18,14 @@ from .models import (
     OutboxMessage,
     Region,
     SlaClock,
+    UnreachedBreach,
     WorkingPeriod,
 )
 from .outbox.services import outbox_retry
 from .privacy import CUSTOMER_FIELDS, CustomerPrivacy, Shown, customer_privacy
 from .selectors import customers_visible_to
 from .services import clean_phone, customer_create, customer_update
+from .sla.services import ACKNOWLEDGE_UNREACHED, unreached_breach_acknowledge
 
 admin.site.site_header = _("After-sales service")
 admin.site.site_title = _("After-sales service")
@@ -209,6 +211,29 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def retry_failed(self, request, queryset):
         count = outbox_retry(message_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, _("%(count)d message(s) queued again.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(UnreachedBreach)
+class UnreachedBreachAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Breaches nobody was told about (no member on their rung, above it or among the administrators)."""
+
+    list_display = ["occurred_at", "clock", "subject", "rung", "escalation_level", "acknowledged_at", "acknowledged_by"]
+    list_filter = [("acknowledged_at", admin.EmptyFieldListFilter), "rung"]
+    list_select_related = ["clock__content_type", "acknowledged_by"]
+    date_hierarchy = "occurred_at"
+    actions = ["acknowledge"]
+
+    @admin.display(description=_("subject"))
+    def subject(self, breach):
+        return f"{breach.clock.content_type.name} #{breach.clock.object_id}"
+
+    def has_acknowledge_permission(self, request):
+        return request.user.has_perm(ACKNOWLEDGE_UNREACHED)
+
+    @admin.action(description=_("Acknowledge the selected breaches"), permissions=["acknowledge"])
+    def acknowledge(self, request, queryset):
+        count = unreached_breach_acknowledge(actor=request.user, breach_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)d breach(es) acknowledged.") % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(AuditEvent)

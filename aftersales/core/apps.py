@@ -25,3 +25,9 @@ class CoreConfig(AppConfig):
         # Later apps add models (and so permissions) after core's data migration has run; keep
         # the role groups' permissions complete after every migrate.
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="core.roles.sync")
+
+        # SLA messages store their clock's id; the labels are rendered at delivery.
+        from .outbox.rendering import register_message_context
+        from .sla.messages import SLA_TEMPLATES, sla_message_context
+
+        register_message_context(sla_message_context, *SLA_TEMPLATES)

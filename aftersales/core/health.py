@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Min
 
 from . import clock as wall_clock
-from .models import OutboxMessage, SlaClock
+from .models import OutboxMessage, SlaClock, UnreachedBreach
 
 
 def _database() -> str:
@@ -29,7 +29,13 @@ def _broker() -> str:
 
 
 def health_report() -> tuple[bool, dict]:
-    """Checks the database and the broker; adds the lag figures operators alert on."""
+    """Checks the database and the broker; adds the lag figures and the alarms operators alert on.
+
+    ``status`` is ``ok``, ``degraded`` or ``unhealthy``. Degraded — breaches that reached nobody
+    and are not yet acknowledged (``unreached_breaches``) — still answers 200: the process serves
+    requests well, and a load balancer taking it out would help nobody; monitoring alerts on the
+    status. Only an unreachable database or broker makes it unhealthy (503).
+    """
     report: dict = {}
     healthy = True
     for name, check in (("database", _database), ("broker", _broker)):
@@ -46,5 +52,8 @@ def health_report() -> tuple[bool, dict]:
         report["outbox_pending"] = OutboxMessage.objects.filter(
             status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now - timedelta(minutes=1)
         ).count()
+        report["unreached_breaches"] = UnreachedBreach.objects.filter(acknowledged_at__isnull=True).count()
+    degraded = bool(report.get("unreached_breaches"))
+    report["status"] = "unhealthy" if not healthy else "degraded" if degraded else "ok"
     report["version"] = settings.SPECTACULAR_SETTINGS["VERSION"]
     return healthy, report

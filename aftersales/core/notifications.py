@@ -1,29 +1,54 @@
 """Who hears about what happens, through the outbox (written in the caller's transaction).
 
 Shared by every app with a subject that has people behind it (tickets, complaints, incidents):
-the rungs of an escalation ladder are role groups, and the top rung always reaches someone.
+the rungs of an escalation ladder are role groups. A breach always reaches a person: a rung without
+members falls through to the next rung up that has some, and past the top to the administrators
+(``escalation_reach``); a breach that still finds nobody is recorded as an ``UnreachedBreach`` — an
+alarm on ``/healthz`` and in the admin.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
 from .outbox.services import Notification, outbox_enqueue
-from .roles import MANAGER
 
 EXECUTIVE = "executive"
+# Past the top of every ladder: the superusers and the members of this group.
+ADMINISTRATORS = "administrators"
+ADMIN_GROUP = "admin"
 
 
 def users_in_role(role: str) -> list:
-    """The active members of a role group; ``executive`` means the superusers, else the managers."""
+    """The active members of a role group.
+
+    ``executive`` means the superusers; ``administrators`` the superusers and the ``admin`` group.
+    An empty rung does not borrow a lower one's people: ``escalation_reach`` climbs on instead.
+    """
     users = get_user_model().objects.filter(is_active=True)
     if role == EXECUTIVE:
-        return list(users.filter(is_superuser=True).order_by("pk")) or users_in_role(MANAGER)
+        return list(users.filter(is_superuser=True).order_by("pk"))
+    if role == ADMINISTRATORS:
+        return list(users.filter(Q(is_superuser=True) | Q(groups__name=ADMIN_GROUP)).order_by("pk").distinct())
     return list(users.filter(groups__name=role).order_by("pk").distinct())
+
+
+def escalation_reach(ladder: Sequence[str], level: int, people: Callable[[str], list]) -> tuple[str, list]:
+    """Who a breach at ``level`` of ``ladder`` reaches: ``(rung, people)``.
+
+    The rung at ``level`` if it has people, else the next rung up that has, else the administrators;
+    ``people`` empty only when none of them has anyone (``people(rung)`` looks a rung up).
+    """
+    for rung in ladder[min(level, len(ladder) - 1) :]:
+        found = people(rung)
+        if found:
+            return rung, found
+    return ADMINISTRATORS, people(ADMINISTRATORS)
 
 
 def notify_staff(*, users: Iterable, key: str, template: str, context: dict) -> None:

@@ -16,8 +16,12 @@ ROLE_PERMISSIONS = {
     | {"core.add_customer", "core.change_customer"}
     | _CALENDAR_READ
     | _SLA_READ
-    | {"core.view_outboxmessage", "core.view_deliveryattempt"},
+    | {"core.view_outboxmessage", "core.view_deliveryattempt", "core.view_unreachedbreach"},
     # Managers review the security audit log (logins, lockouts, permission denials).
-    MANAGER: _CUSTOMER_READ | _CALENDAR_READ | _SLA_READ | {"core.view_auditevent"},
+    # ... and see to breaches that reached nobody (the alarm on /healthz), as administrators do.
+    MANAGER: _CUSTOMER_READ
+    | _CALENDAR_READ
+    | _SLA_READ
+    | {"core.view_auditevent", "core.view_unreachedbreach", "core.change_unreachedbreach"},
     COORDINATOR: _CUSTOMER_READ | _SLA_READ | {"core.view_outboxmessage"},
 }

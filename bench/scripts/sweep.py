@@ -25,8 +25,9 @@ from django.db.models import Max  # noqa: E402
 
 from aftersales.core import clock as wall_clock  # noqa: E402
 from aftersales.core.calendars.services import DEFAULT_24X7_CODE  # noqa: E402
-from aftersales.core.models import BusinessCalendar, ClockEvent, Customer, SlaClock  # noqa: E402
+from aftersales.core.models import BusinessCalendar, ClockEvent, Customer, OutboxMessage, SlaClock  # noqa: E402
 from aftersales.core.sla.sweep import sla_sweep  # noqa: E402
+from tickets.choices import Status  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
 
 DUE = int(os.environ.get("BENCH_SWEEP_DUE", "1000"))
@@ -39,11 +40,17 @@ def counting() -> int:
     return SlaClock.objects.filter(next_check_at__isnull=False).count()
 
 
-def add_due(now, round_number: int) -> None:
-    """DUE ticket clocks started 2 h ago with a 1 h target: 3 warnings and a breach each are due."""
+def add_due(now, round_number: int) -> int:
+    """DUE open tickets get a clock started 2 h ago with a 1 h target: 3 warnings and a breach each.
+
+    Open tickets only (a closed one is not what a sweep escalates), their levels reset to 0 first,
+    so every round climbs and notifies the same rungs however often the bench has run.
+    """
     ticket_type = ContentType.objects.get_for_model(Ticket)
     always = BusinessCalendar.objects.get(code=DEFAULT_24X7_CODE)
-    ids = list(Ticket.objects.order_by("?").values_list("pk", flat=True)[:DUE])
+    open_tickets = Ticket.objects.exclude(status__in=[Status.CLOSED, Status.CANCELLED])
+    ids = list(open_tickets.order_by("?").values_list("pk", flat=True)[:DUE])
+    Ticket.objects.filter(pk__in=ids).update(escalation_level=0)
     started = now - timedelta(hours=2)
     clocks = SlaClock.objects.bulk_create(
         SlaClock(
@@ -64,6 +71,7 @@ def add_due(now, round_number: int) -> None:
     ClockEvent.objects.bulk_create(
         ClockEvent(clock=item, kind="started", occurred_at=started, recorded_at=started) for item in clocks
     )
+    return len(ids)
 
 
 def explain(now) -> str:
@@ -87,25 +95,35 @@ def measure(now, label: str, round_base: int) -> dict:
         began = time.perf_counter()
         sla_sweep(now=now)
         empty.append(time.perf_counter() - began)
-    times, checked, events = [], [], []
+    times, checked, events, breaches, rows, due = [], [], [], [], [], []
     plan = ""
     for round_number in range(ROUNDS):
-        add_due(now, round_base + round_number)
+        due.append(add_due(now, round_base + round_number))
         if round_number == 0:
             plan = explain(now)
+        last_message = OutboxMessage.objects.aggregate(top=Max("pk"))["top"] or 0
         began = time.perf_counter()
         result = sla_sweep(now=now)
         times.append(time.perf_counter() - began)
         checked.append(result.clocks_checked)
         events.append(result.warnings + result.breaches)
+        breaches.append(result.breaches)
+        rows.append(OutboxMessage.objects.filter(pk__gt=last_message).count())
+    total = sum(times)
     return {
         "label": label,
         "open_clocks": open_clocks,
-        "due": DUE,
+        "due": statistics.median(due),
         "sweep_seconds": times,
         "median_seconds": statistics.median(times),
         "clocks_checked": checked,
         "events": events,
+        "escalations": breaches,
+        "message_rows": rows,
+        "ms_per_due_clock": total * 1000 / max(sum(due), 1),
+        "ms_per_escalation": total * 1000 / max(sum(breaches), 1),
+        "ms_per_message_row": total * 1000 / max(sum(rows), 1),
+        "rows_per_due_clock": sum(rows) / max(sum(due), 1),
         "empty_sweep_ms": statistics.median(empty) * 1000,
         "explain": plan,
     }
@@ -147,11 +165,11 @@ def main() -> None:
     # Cycles above any existing one: every due clock is a new row, however often the bench has run.
     base = max(SlaClock.objects.aggregate(top=Max("cycle"))["top"] or 0, 99) + 1
     small = measure(now, "small", base)
-    fill = max(LARGE - counting(), 0)
+    fill = max(LARGE - counting(), 0) if LARGE else 0
     began = time.perf_counter()
     add_fillers(fill, now)
     fill_seconds = time.perf_counter() - began
-    large = measure(now, "large", base + ROUNDS)
+    large = measure(now, "large", base + ROUNDS) if fill else None
     began = time.perf_counter()
     SlaClock.objects.filter(name=FILLER).delete()
     cleanup_seconds = time.perf_counter() - began

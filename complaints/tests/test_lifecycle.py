@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from aftersales.core.models import OutboxMessage, SlaClock, TrackingLink
+from aftersales.core.models import OutboxMessage, SlaClock, TrackingLink, UnreachedBreach
 from aftersales.core.selectors import clocks_for
 from aftersales.core.sla.sweep import sla_sweep
 from aftersales.core.tracking import tracking_token_hash
@@ -452,10 +452,10 @@ def test_warnings_go_to_the_owner_and_a_breach_climbs_once_and_asks_for_a_report
     report = BreachReport.objects.get()
     assert (report.complaint, report.clock_name, report.assignee) == (complaint, "resolution", staff["agent"])
     breach = OutboxMessage.objects.filter(template="sla_breach", channel="in_app")
-    # No superuser exists, so the executive rung falls back to the service managers.
-    assert sorted(message.recipient for message in breach) == sorted(
-        [staff["agent"].username, staff["manager"].username, staff["manager2"].username]
-    )
+    # No superuser and no administrator exists: the owner is told, and the escalation that found
+    # nobody above the managers is an alarm.
+    assert [message.recipient for message in breach] == [staff["agent"].username]
+    assert UnreachedBreach.objects.get().rung == "executive"
 
     with pytest.raises(ValidationError):
         breach_report_explain(report=report, actor=staff["agent"], explanation="Busy.", remedy="")

@@ -307,13 +307,6 @@ def test_a_customer_message_alerts_the_assignee_or_the_agents(staff):
     assert set(alerted.values_list("recipient_user", flat=True)) == {staff["agent"].pk}
 
 
-def test_the_top_rung_falls_back_to_the_managers_when_there_is_no_superuser(staff):
-    from tickets.notifications import staff_for_role
-
-    ticket = factories.ticket_in(Status.NEW, staff=staff, now=T0)
-    assert staff_for_role("executive", ticket) == [staff["manager"]]
-
-
 def _sweep_queries(now) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

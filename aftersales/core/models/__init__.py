@@ -6,7 +6,7 @@ from .calendars import BusinessCalendar, CalendarDay, WorkingPeriod
 from .customers import Customer, Region
 from .numbering import NumberSequence
 from .outbox import DeliveryAttempt, OutboxMessage
-from .sla import ClockEvent, SlaClock
+from .sla import ClockEvent, SlaClock, UnreachedBreach
 from .tokens import ApiToken
 from .tracking import TrackingLink
 
@@ -24,5 +24,6 @@ __all__ = [
     "Region",
     "SlaClock",
     "TrackingLink",
+    "UnreachedBreach",
     "WorkingPeriod",
 ]

@@ -123,3 +123,40 @@ class ClockEvent(models.Model):
     def __str__(self) -> str:
         suffix = f" {self.threshold}%" if self.kind == self.Kind.WARNING else ""
         return f"{self.get_kind_display()}{suffix} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class UnreachedBreach(models.Model):
+    """An alarm: a breach whose escalation found nobody — its rung, every rung above and the
+    administrators had no active member — so no person was asked to act on it.
+
+    Written by the sweep in the transaction that recorded the breach (one per breach event), shown on
+    ``/healthz`` (``unreached_breaches``) and in the admin until an administrator acknowledges it.
+    """
+
+    event = models.OneToOneField(ClockEvent, on_delete=models.PROTECT, related_name="unreached")
+    clock = models.ForeignKey(SlaClock, on_delete=models.PROTECT, related_name="+")
+    rung = models.CharField(_("rung"), max_length=50)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"))
+    occurred_at = models.DateTimeField(_("occurred at"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("unreached breach")
+        verbose_name_plural = _("unreached breaches")
+        indexes = [
+            models.Index(
+                fields=["occurred_at"], condition=Q(acknowledged_at__isnull=True), name="core_unreached_open_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock} @ {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -13,19 +13,21 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import models
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
-from ..notifications import staff_notifications, users_in_role
-from ..outbox.services import Notification, outbox_enqueue
+from ..models import UnreachedBreach
+from ..notifications import escalation_reach, staff_notifications, users_in_role
+from ..outbox.services import Notification, outbox_enqueue_many
 from .registry import RecordedClockEvent
 
 
 class HandlerBatch:
-    """Role members looked up once, escalations, rows to create once (by unique key) and notifications."""
+    """Role members looked up once, escalation levels, rows to create once (by unique key) and
+    notifications."""
 
     def __init__(self) -> None:
         self._members: dict[str, list] = {}
-        self._climbs: dict[tuple[type[models.Model], int], int] = {}
+        self._levels: dict[tuple[type[models.Model], int], int] = {}
         self._rows: list[models.Model] = []
         self._notifications: list[Notification] = []
 
@@ -35,13 +37,36 @@ class HandlerBatch:
             self._members[role] = users_in_role(role)
         return self._members[role]
 
-    def climb(self, subject: Any, ladder: list[str]) -> str:
-        """One rung up: the subject's ``escalation_level`` (its row is locked by the handler) and
-        the rung it reaches now, the last rung once the ladder is climbed."""
-        subject.escalation_level += 1
-        key = (type(subject), subject.pk)
-        self._climbs[key] = self._climbs.get(key, 0) + 1
-        return ladder[min(subject.escalation_level, len(ladder) - 1)]
+    def escalate(
+        self,
+        subject: Any,
+        ladder: Sequence[str],
+        event: RecordedClockEvent,
+        people: Callable[[str], list] | None = None,
+    ) -> tuple[str, list]:
+        """A breach: ``subject`` climbs one rung of ``ladder`` and the people who hear of it.
+
+        The level stops at the top rung (a further breach tells the top again). Who hears is
+        ``escalation_reach``: that rung, else the next one up with members, else the administrators;
+        ``people(rung)`` finds a rung's members (default: the role group). A breach that reaches
+        nobody leaves an ``UnreachedBreach``. The subject's row is locked by the handler.
+        """
+        level = min(subject.escalation_level + 1, len(ladder) - 1)
+        if level != subject.escalation_level:
+            subject.escalation_level = level
+            self._levels[(type(subject), subject.pk)] = level
+        rung, users = escalation_reach(ladder, level, people or self.members)
+        if not users:
+            self._rows.append(
+                UnreachedBreach(
+                    event_id=event.event_id,
+                    clock=event.clock,
+                    rung=ladder[level],
+                    escalation_level=level,
+                    occurred_at=event.occurred_at,
+                )
+            )
+        return rung, users
 
     def create_once(self, row: models.Model) -> None:
         """A row whose unique ``key`` makes it idempotent (a follow-up, a breach report)."""
@@ -51,16 +76,16 @@ class HandlerBatch:
         self._notifications += staff_notifications(users=users, key=key, template=template, context=context)
 
     def write(self) -> None:
-        # One UPDATE per model and number of rungs climbed (nearly always one or two), not one per
-        # subject: Django's bulk_update builds a CASE per row, which cost more than the rest.
-        by_climb: dict[tuple[type[models.Model], int], list[int]] = {}
-        for (model, pk), rungs in self._climbs.items():
-            by_climb.setdefault((model, rungs), []).append(pk)
-        for (model, rungs), pks in by_climb.items():
-            model._default_manager.filter(pk__in=pks).update(escalation_level=F("escalation_level") + rungs)
+        # One UPDATE per model and level reached (a handful), not one per subject: Django's
+        # bulk_update builds a CASE per row, which cost more than the rest.
+        by_level: dict[tuple[type[models.Model], int], list[int]] = {}
+        for (model, pk), level in self._levels.items():
+            by_level.setdefault((model, level), []).append(pk)
+        for (model, level), pks in by_level.items():
+            model._default_manager.filter(pk__in=pks).update(escalation_level=level)
         for model, rows in _by_model(self._rows).items():
             model._default_manager.bulk_create(rows, ignore_conflicts=True)
-        outbox_enqueue(notifications=self._notifications)
+        outbox_enqueue_many(self._notifications)
 
 
 def _by_model(instances: Iterable[models.Model]) -> dict[type[models.Model], list[models.Model]]:

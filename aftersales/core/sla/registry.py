@@ -62,6 +62,32 @@ def unregister_clock_handler(model: type[models.Model]) -> None:
     _dependent.discard(_key(model))
 
 
+# What a warning or breach message says about its subject and clock, asked when it is delivered.
+ClockSubjectDescriber = Callable[[models.Model, SlaClock], dict]
+_describers: dict[str, ClockSubjectDescriber] = {}
+
+
+def register_clock_subject(model: type[models.Model], describe: ClockSubjectDescriber) -> None:
+    """``describe(subject, clock)`` → ``{"subject_label", "clock_label", "url"}`` for SLA messages,
+    in the active language; a model without one is described by its case spec (number, clock label,
+    staff page)."""
+    _describers[_key(model)] = describe
+
+
+def clock_subject_describe(subject: models.Model, clock: SlaClock) -> dict:
+    describe = _describers.get(_key(type(subject)))
+    if describe is not None:
+        return describe(subject, clock)
+    from ..cases.spec import case_spec_for
+
+    spec = case_spec_for(type(subject))
+    return {
+        "subject_label": str(getattr(subject, "number", subject)),
+        "clock_label": spec.clock_label(clock.name) if spec else clock.name,
+        "url": spec.staff_url(subject) if spec else "",
+    }
+
+
 def dispatch(events: Sequence[RecordedClockEvent]) -> None:
     by_type: dict[int, list[RecordedClockEvent]] = {}
     for event in events:

@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
 from .. import clock as wall_clock
 from ..calendars.engine import add_business_time, business_time_between
 from ..calendars.services import calendar_spec
-from ..models import BusinessCalendar, ClockEvent, SlaClock
+from ..models import BusinessCalendar, ClockEvent, SlaClock, UnreachedBreach
 from ..models.sla import BREACH_THRESHOLD, DEFAULT_THRESHOLDS
 from .evaluation import due_events
 from .recording import record_due_events
@@ -196,3 +197,20 @@ def clock_cancel(*, clock: SlaClock, now: datetime | None = None, actor=None, no
     clock.save()
     _append_event(clock, ClockEvent.Kind.CANCELLED, now, actor=actor, note=note)
     return clock
+
+
+ACKNOWLEDGE_UNREACHED = "core.change_unreachedbreach"
+
+
+def unreached_breach_acknowledge(*, actor, breach_ids: Sequence[int], now: datetime | None = None) -> int:
+    """An administrator has seen to breaches that reached nobody: the alarm ends for them.
+
+    Acknowledging is all it does; the breach and the missing people behind its rungs stay as they
+    were (who to add to which role group is the administrator's call). Returns how many ended now.
+    """
+    if not actor.has_perm(ACKNOWLEDGE_UNREACHED):
+        raise PermissionDenied
+    now = now or wall_clock.now()
+    return UnreachedBreach.objects.filter(pk__in=list(breach_ids), acknowledged_at__isnull=True).update(
+        acknowledged_at=now, acknowledged_by=actor
+    )

@@ -720,7 +720,7 @@ def audit_subjects(audit: Audit) -> None:
     from complaints.models import Complaint, ComplaintEvent
     from tickets.choices import PAUSED_STATUSES, FollowUpKind
     from tickets.choices import Status as TicketStatus
-    from tickets.models import FollowUp, Ticket, TicketEvent
+    from tickets.models import FollowUp, Ticket, TicketEvent, default_ladder
 
     ticket_type = ContentType.objects.get_for_model(Ticket)
     last_status = {}
@@ -740,14 +740,16 @@ def audit_subjects(audit: Audit) -> None:
     )
     reports = Counter(FollowUp.objects.filter(kind=FollowUpKind.BREACH_REPORT).values_list("ticket", flat=True))
     done = {TicketStatus.RESOLVED, TicketStatus.CONFIRMED, TicketStatus.CLOSED, TicketStatus.CANCELLED}
-    for ticket in Ticket.objects.all():
+    for ticket in Ticket.objects.select_related("sla_policy"):
         audit.tickets_checked += 1
         where = f"ticket {ticket.pk} ({ticket.status})"
         if ticket.status not in TicketStatus.values:
             audit.problems.append(f"{where}: unknown status")
         if last_status.get(ticket.pk) != ticket.status:
             audit.problems.append(f"{where}: last event says {last_status.get(ticket.pk)}")
-        if ticket.escalation_level != breaches[ticket.pk]:
+        # One rung per breach, up to the top of the ladder.
+        top = len(ticket.sla_policy.escalation_ladder if ticket.sla_policy else default_ladder()) - 1
+        if ticket.escalation_level != min(breaches[ticket.pk], top):
             audit.problems.append(
                 f"{where}: escalation level {ticket.escalation_level}, {breaches[ticket.pk]} breach(es)"
             )

@@ -671,3 +671,59 @@ def test_every_template_the_code_sends_exists_in_both_languages_and_renders():
                 assert (root / "templates" / "notifications" / f"{name}.{language}.{part}.txt").exists(), name
             rendered = render_message(OutboxMessage(template=name, language=language, context={"number": "T1"}))
             assert rendered.subject and rendered.body, (name, language)
+
+
+def test_enqueue_many_writes_set_based_and_skips_keys_already_stored_or_repeated(smtp, frozen, django_user_model):
+    from django.contrib.contenttypes.models import ContentType
+
+    from aftersales.core.outbox.services import outbox_enqueue_many
+
+    user = django_user_model.objects.create_user(username="supervisor", email="supervisor@example.com")
+    content_type = ContentType.objects.get_for_model(OutboxMessage)
+    enqueue(email_notification("bulk:0"))  # stored before
+    wanted = [
+        email_notification(
+            f"bulk:{index}",
+            recipient=f"c{index}@example.com",
+            recipient_user_id=user.pk if index == 1 else None,
+            tracking_content_type_id=content_type.pk if index == 2 else None,
+            tracking_object_id=7 if index == 2 else None,
+        )
+        for index in range(6)
+    ]
+    with transaction.atomic():
+        new = outbox_enqueue_many([*reversed(wanted), wanted[3]])
+
+    assert new == 5  # bulk:0 was there, bulk:3 is repeated within the call
+    rows = {message.key: message for message in OutboxMessage.objects.all()}
+    assert sorted(rows) == [f"bulk:{index}" for index in range(6)]
+    first, linked = rows["bulk:1"], rows["bulk:2"]
+    assert (first.channel, first.recipient, first.recipient_user, first.template, first.language) == (
+        OutboxMessage.Channel.EMAIL,
+        "c1@example.com",
+        user,
+        "sla_warning",
+        "zh-hans",
+    )
+    assert first.context == ZH_CONTEXT
+    assert (first.status, first.attempts, first.next_attempt_at, first.created_at, first.last_error) == (
+        OutboxMessage.Status.PENDING,
+        0,
+        T0,
+        T0,
+        "",
+    )
+    assert (first.claimed_at, first.sent_at, first.read_at) == (None, None, None)
+    assert (linked.tracking_content_type, linked.tracking_object_id) == (content_type, 7)
+    assert rows["bulk:0"].recipient == "supervisor@example.com"  # the stored one is left as it was
+
+    outbox_deliver()
+    assert Counter(smtp.message_ids()) == Counter({message_id_for(f"bulk:{index}"): 1 for index in range(6)})
+
+
+def test_enqueue_many_of_nothing_writes_and_kicks_nothing(django_capture_on_commit_callbacks):
+    from aftersales.core.outbox.services import outbox_enqueue_many
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        assert outbox_enqueue_many([]) == 0
+    assert callbacks == [] and not OutboxMessage.objects.exists()
