@@ -1,0 +1,19 @@
+"""What each staff role may do with incidents (see aftersales/core/roles.py)."""
+
+from aftersales.core.roles import COORDINATOR, MANAGER, SUPERVISOR
+
+_READ = {
+    "emergency.view_incident",
+    "emergency.view_incidentevent",
+    "emergency.view_incidentattachment",
+    "emergency.view_incidentreview",
+    "emergency.view_incidentslapolicy",
+}
+
+ROLE_PERMISSIONS = {
+    # 应急协调员: reports, assesses, runs and closes incidents.
+    COORDINATOR: _READ | {"emergency.add_incident", "emergency.run_incident", "emergency.add_incidentattachment"},
+    # 主管 and 服务经理 follow the response.
+    SUPERVISOR: _READ,
+    MANAGER: _READ,
+}
