@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.cases import ActionNotAllowed, ActionRun, ActionSpec, actions_by_name, clean_staff_user, clean_text
 
-from . import sla
-from .choices import ClockName, Level
+from . import plans, sla
+from .choices import ClockName, Level, Status
 from .models import Incident, IncidentReview
 
 RUN = "emergency.run_incident"
@@ -132,8 +132,19 @@ def record_close(run: ActionRun) -> dict:
     return {}
 
 
-def _retime(run: ActionRun) -> None:
+def _after_level(run: ActionRun) -> None:
+    """New promises for the new level; an activated incident also gets the new plan's missing items."""
     sla.retime(run.case, run.now, run.actor)
+    if run.case.status != Status.ASSESSED:
+        plans.checklist_snapshot(run.case, run.now, run.actor)
+
+
+def _after_activate(run: ActionRun) -> None:
+    plans.checklist_snapshot(run.case, run.now, run.actor)
+
+
+def _after_end(run: ActionRun) -> None:
+    plans.checklist_clocks_cancel(run.case, run.now, run.actor, note=run.case.status)
 
 
 def _after_assess(run: ActionRun) -> None:
@@ -153,16 +164,28 @@ ACTIONS = actions_by_name(
         event_data=lambda run: {"level": run.case.level, "scope": run.case.scope},
         after=_after_assess,
     ),
-    ActionSpec("activate", _("Activate the plan"), RUN, prepare=prepare_at, stop=(ClockName.RESPOND,)),
+    ActionSpec(
+        "activate", _("Activate the plan"), RUN, prepare=prepare_at, stop=(ClockName.RESPOND,), after=_after_activate
+    ),
     ActionSpec("mitigate", _("Start mitigation"), RUN),
     ActionSpec("recover", _("Recovered"), RUN, prepare=prepare_at, stop=(ClockName.INITIAL_HANDLING,)),
     ActionSpec("review", _("Record the review"), RUN, prepare=prepare_review, record=record_review),
-    ActionSpec("close", _("Close"), RUN, prepare=prepare_close, record=record_close, cancel="closed"),
+    ActionSpec("close", _("Close"), RUN, prepare=prepare_close, record=record_close, cancel="closed", after=_after_end),
     ActionSpec(
-        "escalate_level", _("Escalate level"), RUN, prepare=_prepare_level(True), event_data=_level_data, after=_retime
+        "escalate_level",
+        _("Escalate level"),
+        RUN,
+        prepare=_prepare_level(True),
+        event_data=_level_data,
+        after=_after_level,
     ),
     ActionSpec(
-        "downgrade", _("Downgrade level"), RUN, prepare=_prepare_level(False), event_data=_level_data, after=_retime
+        "downgrade",
+        _("Downgrade level"),
+        RUN,
+        prepare=_prepare_level(False),
+        event_data=_level_data,
+        after=_after_level,
     ),
     ActionSpec(
         "stand_down",
@@ -170,6 +193,7 @@ ACTIONS = actions_by_name(
         RUN,
         prepare=prepare_stand_down,
         cancel="stood down",
+        after=_after_end,
         event_data=lambda run: {"reason": run.case.stand_down_reason},
     ),
 )

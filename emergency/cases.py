@@ -8,10 +8,10 @@ from aftersales.core.cases import CasePeople, CaseSpec, CaseWording
 from aftersales.core.notifications import users_in_role
 from aftersales.core.roles import COORDINATOR
 
-from . import sla
+from . import plans, sla
 from .actions import ACTIONS, RUN
 from .choices import ClockName, Status
-from .models import Incident, IncidentAttachment, IncidentEvent
+from .models import ChecklistItem, Incident, IncidentAttachment, IncidentEvent
 from .selectors import incidents_visible_to
 
 INCIDENTS = CaseSpec(
@@ -36,8 +36,12 @@ INCIDENTS = CaseSpec(
     ),
     clocks=sla.CLOCKS,
     clock_names=ClockName,
-    clock_handlers=((Incident, sla.on_incident_clock_events, False),),
+    clock_handlers=(
+        (Incident, sla.on_incident_clock_events, False),
+        # A checklist item is a dependent row of its incident (the lock order) with a deadline clock.
+        (ChecklistItem, plans.on_checklist_clock_events, True),
+    ),
     attachment_model=IncidentAttachment,
     max_attachments=50,
-    event_labels={"create": _("Reported"), "note": _("Note")},
+    event_labels={"create": _("Reported"), "note": _("Note"), "checklist_done": _("Checklist item done")},
 )

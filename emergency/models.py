@@ -177,3 +177,78 @@ class IncidentAttachment(CaseAttachment):
     class Meta(CaseAttachment.Meta):
         verbose_name = _("incident attachment")
         verbose_name_plural = _("incident attachments")
+
+
+class ResponsePlan(models.Model):
+    """The response plan of one type × level, versioned: the version in force on a day is the latest one
+    whose effective dates hold that day (REQUIREMENTS §6; 004 ch. 7)."""
+
+    incident_type = models.CharField(_("type"), max_length=30, choices=IncidentType.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective until"), null=True, blank=True)
+    information_channel = models.CharField(_("information channel"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["incident_type", "level", "-version"]
+        verbose_name = _("response plan")
+        verbose_name_plural = _("response plans")
+        constraints = [
+            models.UniqueConstraint(fields=["incident_type", "level", "version"], name="emergency_plan_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_incident_type_display()} {self.get_level_display()} v{self.version}"
+
+
+class PlanItem(models.Model):
+    """One checklist item of a plan: what is done, by which role, how long after activation."""
+
+    plan = models.ForeignKey(ResponsePlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="items")
+    title = models.CharField(_("title"), max_length=200)
+    owner_role = models.CharField(_("owner role"), max_length=30)
+    deadline_minutes = models.PositiveIntegerField(_("deadline (minutes after activation)"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["plan", "position", "id"]
+        verbose_name = _("plan item")
+        verbose_name_plural = _("plan items")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ChecklistItem(models.Model):
+    """A plan item copied into an incident when it was activated (or its level changed): later edits of
+    the plan do not change it. Its deadline is an SLA clock the shared sweep warns and escalates."""
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="checklist"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    owner_role = models.CharField(_("owner role"), max_length=30)
+    due_at = models.DateTimeField(_("due at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    plan = models.ForeignKey(ResponsePlan, verbose_name=_("from plan"), on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField(_("added at level"), choices=Level.choices)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    created_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        ordering = ["incident", "due_at", "id"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+
+    def __str__(self) -> str:
+        return self.title

@@ -9,13 +9,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aftersales.core import clock
-from aftersales.core.cases import case_transition, clean_text, event_append
+from aftersales.core.cases import ActionNotAllowed, case_transition, clean_text, event_append, lock_case, lock_dependent
 from aftersales.core.numbering import number_next
 
-from .actions import clean_scope
+from .actions import RUN, clean_scope
 from .cases import INCIDENTS
-from .choices import Channel, IncidentType
-from .models import Incident
+from .choices import Channel, IncidentType, Status
+from .models import ChecklistItem, Incident
+from .plans import checklist_clock_stop
+
+RUNNING = (Status.ACTIVATED, Status.MITIGATING)
 
 
 def incident_create(*, actor, data: dict, now: datetime | None = None) -> Incident:
@@ -67,3 +70,35 @@ def incident_transition(
     ValidationError → 400, PermissionDenied → 403, ActionNotAllowed → 409 (wrong state, close without review).
     """
     return case_transition(INCIDENTS, case=incident, action=action, actor=actor, data=data, now=now)
+
+
+def may_do_item(item: ChecklistItem, user) -> bool:
+    """The coordinators, and the staff of the item's owner role (a technician ticks off their own tasks)."""
+    if user is None or not user.is_active:
+        return False
+    return user.has_perm(RUN) or user.groups.filter(name=item.owner_role).exists()
+
+
+def checklist_item_done(*, item: ChecklistItem, actor, note: str = "", now: datetime | None = None) -> ChecklistItem:
+    """Tick off a checklist item of a running incident: its deadline clock stops (met or late)."""
+    now = now or clock.now()
+    with transaction.atomic():
+        incident = lock_case(Incident, item.incident_id, also_clocks_of=[(ChecklistItem, item.pk)])
+        item = lock_dependent(ChecklistItem.objects.all(), item.pk)
+        if not may_do_item(item, actor):
+            raise PermissionDenied("You may not tick off this item.")
+        if incident.status not in RUNNING or item.done_at is not None:
+            raise ActionNotAllowed(_("Only an open item of a running incident can be ticked off."))
+        item.done_at, item.done_by = now, actor
+        item.save(update_fields=["done_at", "done_by"])
+        checklist_clock_stop(item, now, actor)
+        event_append(
+            INCIDENTS,
+            incident,
+            "checklist_done",
+            actor=actor,
+            note=(note or "").strip(),
+            data={"item": item.pk, "title": item.title, "late": now > item.due_at},
+            now=now,
+        )
+    return item

@@ -31,18 +31,6 @@ REVIEW = {
 }
 
 
-@pytest.fixture
-def staff(make_user):
-    return {
-        "coordinator": make_user("coordinator"),
-        "coordinator2": make_user("coordinator"),
-        "supervisor": make_user("supervisor"),
-        "manager": make_user("manager"),
-        "technician": make_user("technician"),
-        "agent": make_user("agent"),
-    }
-
-
 def act(incident, action, actor, data=None, now=T0):
     return incident_transition(incident=incident, action=action, actor=actor, data=data, now=now)
 
