@@ -1,1 +1,254 @@
-"""Models of the emergency app (filled by its own issue; the app exists so migrations and roles are stable)."""
+"""Incidents: the third kind of case (REQUIREMENTS §6; 002, 004 ch. 7).
+
+Transition methods change fields only; ``services.incident_transition`` runs them through the case
+kit (lock → authorize → validate → transition → event → clocks) in one transaction.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from aftersales.core.cases.models import Case, CaseAttachment, CaseEvent
+from aftersales.core.models.sla import default_thresholds
+
+from .choices import BEFORE_RECOVERY, Channel, IncidentType, Level, Status
+
+
+class IncidentSlaPolicy(models.Model):
+    """The promises of one level (respond 2 h, initial handling 24 h by default; 004 §7.2)."""
+
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, unique=True)
+    respond_minutes = models.PositiveIntegerField(_("respond (minutes)"))
+    initial_handling_minutes = models.PositiveIntegerField(_("initial handling (minutes)"))
+    calendar = models.ForeignKey("core.BusinessCalendar", verbose_name=_("calendar"), on_delete=models.PROTECT)
+    thresholds = models.JSONField(_("warning thresholds (%)"), default=default_thresholds)
+
+    class Meta:
+        ordering = ["level"]
+        verbose_name = _("incident SLA policy")
+        verbose_name_plural = _("incident SLA policies")
+
+    def __str__(self) -> str:
+        return str(self.get_level_display())
+
+
+class Incident(ConcurrentTransitionMixin, Case):
+    """One emergency from report to close (or stand-down)."""
+
+    incident_type = models.CharField(_("type"), max_length=30, choices=IncidentType.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, null=True, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    scope = models.JSONField(_("scope"), default=dict, blank=True)
+    status = FSMField(_("status"), max_length=20, choices=Status.choices, default=Status.REPORTED, protected=True)
+    drill = models.BooleanField(_("drill"), default=False)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reporter"), on_delete=models.PROTECT, related_name="+"
+    )
+    commander = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("commander"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commanded_incidents",
+    )
+    communications = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("communications"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    scribe = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scribe"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sla_policy = models.ForeignKey(IncidentSlaPolicy, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    stand_down_reason = models.TextField(_("stood down because"), blank=True)
+    reported_at = models.DateTimeField(_("reported at"))
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    recovered_at = models.DateTimeField(_("recovered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        permissions = [("run_incident", _("Can run incidents (assess, activate, change level, close)"))]
+
+    # --- transitions (fields only) ---
+
+    @transition(field=status, source=Status.REPORTED, target=Status.ASSESSED)
+    def assess(self, *, level: int, scope: dict, sla_policy: IncidentSlaPolicy | None, commander=None) -> None:
+        self.level, self.scope, self.sla_policy = level, scope, sla_policy
+        if commander is not None:
+            self.commander = commander
+
+    @transition(field=status, source=Status.ASSESSED, target=Status.ACTIVATED)
+    def activate(self, *, at) -> None:
+        self.activated_at = at
+        self.acknowledged_at = self.acknowledged_at or at
+
+    @transition(field=status, source=Status.ACTIVATED, target=Status.MITIGATING)
+    def mitigate(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.MITIGATING, target=Status.RECOVERED)
+    def recover(self, *, at) -> None:
+        self.recovered_at = at
+
+    @transition(field=status, source=Status.RECOVERED, target=Status.REVIEWED)
+    def review(self) -> None:
+        pass
+
+    @transition(field=status, source=[Status.RECOVERED, Status.REVIEWED], target=Status.CLOSED)
+    def close(self, *, at) -> None:
+        self.closed_at = at
+
+    @transition(field=status, source=BEFORE_RECOVERY, target=None)
+    def escalate_level(self, *, level: int, sla_policy: IncidentSlaPolicy | None) -> None:
+        self.level, self.sla_policy = level, sla_policy
+        self.escalation_level += 1
+
+    @transition(field=status, source=BEFORE_RECOVERY, target=None)
+    def downgrade(self, *, level: int, sla_policy: IncidentSlaPolicy | None) -> None:
+        self.level, self.sla_policy = level, sla_policy
+
+    @transition(field=status, source=[Status.REPORTED, *BEFORE_RECOVERY], target=Status.STOOD_DOWN)
+    def stand_down(self, *, reason: str, at) -> None:
+        self.stand_down_reason, self.closed_at = reason, at
+
+
+class IncidentReview(models.Model):
+    """The post-incident review: written by one person, verified by another before the incident closes."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="post_review")
+    root_cause = models.TextField(_("root cause"))
+    lessons = models.TextField(_("lessons learned"))
+    accountability = models.TextField(_("accountability"))
+    customer_follow_up = models.TextField(_("customer follow-up"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT, related_name="+"
+    )
+    written_at = models.DateTimeField(_("written at"))
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("post-incident review")
+        verbose_name_plural = _("post-incident reviews")
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}"
+
+
+class IncidentEvent(CaseEvent):
+    """Append-only history of an incident (``CaseEvent``): the timeline of the command page."""
+
+    case_field = "incident"
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
+
+    class Meta(CaseEvent.Meta):
+        verbose_name = _("incident event")
+        verbose_name_plural = _("incident events")
+
+
+class IncidentAttachment(CaseAttachment):
+    """A photo or document on an incident."""
+
+    case_field = "incident"
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="attachments"
+    )
+
+    class Meta(CaseAttachment.Meta):
+        verbose_name = _("incident attachment")
+        verbose_name_plural = _("incident attachments")
+
+
+class ResponsePlan(models.Model):
+    """The response plan of one type × level, versioned: the version in force on a day is the latest one
+    whose effective dates hold that day (REQUIREMENTS §6; 004 ch. 7)."""
+
+    incident_type = models.CharField(_("type"), max_length=30, choices=IncidentType.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective until"), null=True, blank=True)
+    information_channel = models.CharField(_("information channel"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["incident_type", "level", "-version"]
+        verbose_name = _("response plan")
+        verbose_name_plural = _("response plans")
+        constraints = [
+            models.UniqueConstraint(fields=["incident_type", "level", "version"], name="emergency_plan_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_incident_type_display()} {self.get_level_display()} v{self.version}"
+
+
+class PlanItem(models.Model):
+    """One checklist item of a plan: what is done, by which role, how long after activation."""
+
+    plan = models.ForeignKey(ResponsePlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="items")
+    title = models.CharField(_("title"), max_length=200)
+    owner_role = models.CharField(_("owner role"), max_length=30)
+    deadline_minutes = models.PositiveIntegerField(_("deadline (minutes after activation)"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["plan", "position", "id"]
+        verbose_name = _("plan item")
+        verbose_name_plural = _("plan items")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ChecklistItem(models.Model):
+    """A plan item copied into an incident when it was activated (or its level changed): later edits of
+    the plan do not change it. Its deadline is an SLA clock the shared sweep warns and escalates."""
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="checklist"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    owner_role = models.CharField(_("owner role"), max_length=30)
+    due_at = models.DateTimeField(_("due at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    plan = models.ForeignKey(ResponsePlan, verbose_name=_("from plan"), on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField(_("added at level"), choices=Level.choices)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    created_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        ordering = ["incident", "due_at", "id"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+
+    def __str__(self) -> str:
+        return self.title
