@@ -13,3 +13,12 @@ class EmergencyConfig(AppConfig):
 
         # The sweep's clock handler and the case kit's services: one spec.
         register_case(INCIDENTS)
+        # What SLA messages say about incidents and their checklist items, asked when delivered.
+        from aftersales.core.sla.registry import register_clock_subject
+
+        from .models import ChecklistItem, Incident
+        from .plans import describe_item_for_message
+        from .sla import describe_incident_for_message
+
+        register_clock_subject(Incident, describe_incident_for_message)
+        register_clock_subject(ChecklistItem, describe_item_for_message)

@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aftersales.core.calendars.services import DEFAULT_24X7_CODE
 from aftersales.core.models import BusinessCalendar
 from aftersales.core.roles import MANAGER
 from aftersales.core.selectors import clocks_for
 from aftersales.core.sla.handling import HandlerBatch, handle_in_batch
+from aftersales.core.sla.messages import sla_message_ids
 from aftersales.core.sla.registry import RecordedClockEvent
 from aftersales.core.sla.services import clock_cancel, clock_start, clock_stop
 
@@ -82,17 +84,21 @@ def on_checklist_clock_events(events: Sequence[RecordedClockEvent]) -> None:
     handle_in_batch(events, ChecklistItem.objects.select_related("incident"), _handle_item)
 
 
+def describe_item_for_message(item: ChecklistItem, clock) -> dict:
+    """What an SLA message says about a checklist item, asked when it is delivered."""
+    return {
+        "subject_label": f"{item.incident.number}: {item.title}",
+        "clock_label": str(_("checklist")),
+        "url": f"/admin/emergency/incident/{item.incident_id}/change/",
+    }
+
+
 def _handle_item(item: ChecklistItem, event: RecordedClockEvent, batch: HandlerBatch) -> None:
     key = f"incident-checklist:{item.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
     users = batch.members(item.owner_role) if item.owner_role else []
     if event.is_breach:
-        users = users + batch.members(batch.climb(item, [item.owner_role, MANAGER]))
-    context = {
-        "subject_label": f"{item.incident.number}: {item.title}",
-        "clock_label": "checklist",
-        "threshold": event.threshold,
-        "due_at": item.due_at.isoformat(),
-        "escalation_level": item.escalation_level,
-        "url": f"/admin/emergency/incident/{item.incident_id}/change/",
-    }
-    batch.notify(users=users, key=key, template="sla_breach" if event.is_breach else "sla_warning", context=context)
+        # A late item climbs from its owner role to the managers (and on, if nobody is there).
+        _rung, reached = batch.escalate(item, [item.owner_role or MANAGER, MANAGER], event)
+        users = users + [user for user in reached if user not in users]
+    template = "sla_breach" if event.is_breach else "sla_warning"
+    batch.notify(users=users, key=key, template=template, context=sla_message_ids(event, item.escalation_level))

@@ -14,6 +14,7 @@ from aftersales.core.cases import PolicyClocks
 from aftersales.core.notifications import users_in_role
 from aftersales.core.roles import COORDINATOR, MANAGER
 from aftersales.core.sla.handling import HandlerBatch, handle_in_batch
+from aftersales.core.sla.messages import sla_message_ids
 from aftersales.core.sla.registry import RecordedClockEvent
 from aftersales.core.sla.services import clock_cancel
 
@@ -46,18 +47,19 @@ def on_incident_clock_events(events: Sequence[RecordedClockEvent]) -> None:
     handle_in_batch(events, Incident.objects.select_related("commander", "sla_policy"), _handle_incident)
 
 
+def describe_incident_for_message(incident: Incident, clock) -> dict:
+    """What an SLA message says about the incident, asked when it is delivered (core.sla.messages)."""
+    return {
+        "subject_label": f"{incident.number} ({incident.title})",
+        "clock_label": str(ClockName(clock.name).label) if clock.name in ClockName.values else clock.name,
+        "url": f"/admin/emergency/incident/{incident.pk}/change/",
+    }
+
+
 def _handle_incident(incident: Incident, event: RecordedClockEvent, batch: HandlerBatch) -> None:
     key = f"incident:{incident.pk}:clock:{event.clock.pk}:{event.kind}:{event.threshold}"
-    clock_label = str(ClockName(event.clock.name).label) if event.clock.name in ClockName.values else ""
     users = commander_or_desk(incident, batch.members)
     if event.is_breach:
         users = users + batch.members(MANAGER)
-    context = {
-        "subject_label": f"{incident.number} ({incident.title})",
-        "clock_label": clock_label,
-        "threshold": event.threshold,
-        "due_at": event.clock.due_at.isoformat() if event.clock.due_at else "",
-        "escalation_level": incident.escalation_level,
-        "url": f"/admin/emergency/incident/{incident.pk}/change/",
-    }
-    batch.notify(users=users, key=key, template="sla_breach" if event.is_breach else "sla_warning", context=context)
+    template = "sla_breach" if event.is_breach else "sla_warning"
+    batch.notify(users=users, key=key, template=template, context=sla_message_ids(event, incident.escalation_level))
