@@ -113,9 +113,7 @@ class StockMovement(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=200)
     ticket_reference = models.CharField(_("ticket / incident"), max_length=50, blank=True)
-    transfer = models.ForeignKey(
-        "Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
-    )
+    transfer = models.ForeignKey("Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="movements")
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:

@@ -155,9 +155,7 @@ def stock_transfer_receive(*, actor, transfer: Transfer) -> Transfer:
     """Book an in-transit transfer into its destination, once."""
     _check_may_move(actor, transfer.destination)
     with transaction.atomic():
-        balance = _lock_balances([(transfer.destination, transfer.part)])[
-            (transfer.destination_id, transfer.part_id)
-        ]
+        balance = _lock_balances([(transfer.destination, transfer.part)])[(transfer.destination_id, transfer.part_id)]
         locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
         if locked.status != TransferStatus.IN_TRANSIT:
             raise ValidationError(_("This transfer was already received."), code="already_received")

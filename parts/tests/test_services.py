@@ -40,7 +40,13 @@ def balance(part, warehouse) -> StockBalance:
 def test_receipt_issue_return_scrap_and_adjustment_update_the_balance(supervisor, stocked):
     part, central = stocked
     stock_move(
-        actor=supervisor, warehouse=central, part=part, kind="issue", quantity=2, reason="repair", ticket_reference="T-1"
+        actor=supervisor,
+        warehouse=central,
+        part=part,
+        kind="issue",
+        quantity=2,
+        reason="repair",
+        ticket_reference="T-1",
     )
     stock_move(actor=supervisor, warehouse=central, part=part, kind="return", quantity=1, reason="unused")
     stock_move(actor=supervisor, warehouse=central, part=part, kind="scrap", quantity=1, reason="broken")
