@@ -84,6 +84,9 @@ class StockBalance(models.Model):
             models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="parts_balance_reserved_within_stock"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.part_id}@{self.warehouse_id}"
+
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
@@ -120,8 +123,11 @@ class StockMovement(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
-        permissions = [("move_any_stock", _("Can move stock in any warehouse"))]
         constraints = [models.CheckConstraint(condition=~Q(quantity=0), name="parts_movement_not_zero")]
+        permissions = [("move_any_stock", _("Can move stock in any warehouse"))]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.quantity:+d}"
 
 
 class TransferStatus(models.TextChoices):
@@ -144,3 +150,6 @@ class Transfer(models.Model):
             models.CheckConstraint(condition=~Q(source=F("destination")), name="parts_transfer_two_places"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="parts_transfer_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}->{self.destination_id} x{self.quantity}"
