@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_fsm",
     "aftersales.core",
     "warranty",
+    "parts",
     "tickets",
     "complaints",
     "emergency",

@@ -1,0 +1,183 @@
+"""Writes to stock. Every change appends a ``StockMovement`` and updates its ``StockBalance`` in one
+transaction, under row locks.
+
+Lock order (one for every service, so two writers never wait on each other in a cycle): balance rows
+are locked with ``SELECT … FOR UPDATE`` sorted by ``(warehouse_id, part_id)``; a transfer row is
+locked after the balances it touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .models import MovementKind, Part, StockBalance, StockMovement, Transfer, TransferStatus, Warehouse
+from .permissions import MOVE, MOVE_ANY
+
+
+class OutOfStock(ValidationError):
+    """Not enough available stock for the movement."""
+
+
+def can_move_stock(user, warehouse: Warehouse) -> bool:
+    if user is None or not user.is_active or not user.has_perm(MOVE):
+        return False
+    return warehouse.owner_id == user.pk or user.has_perm(MOVE_ANY)
+
+
+def _check_may_move(user, warehouse: Warehouse) -> None:
+    if not can_move_stock(user, warehouse):
+        raise PermissionDenied(_("You may not move stock in warehouse %(code)s.") % {"code": warehouse.code})
+
+
+def _lock_balances(pairs: Iterable[tuple[Warehouse, Part]]) -> dict[tuple[int, int], StockBalance]:
+    """Create missing balance rows, then lock all of them in the one lock order."""
+    keys = sorted({(warehouse.pk, part.pk) for warehouse, part in pairs})
+    for warehouse_id, part_id in keys:
+        StockBalance.objects.get_or_create(warehouse_id=warehouse_id, part_id=part_id)
+    locked: dict[tuple[int, int], StockBalance] = {}
+    for warehouse_id, part_id in keys:
+        locked[(warehouse_id, part_id)] = StockBalance.objects.select_for_update().get(
+            warehouse_id=warehouse_id, part_id=part_id
+        )
+    return locked
+
+
+def _apply(
+    balance: StockBalance,
+    *,
+    kind: str,
+    quantity: int,
+    actor,
+    reason: str,
+    ticket_reference: str,
+    transfer: Transfer | None = None,
+) -> StockMovement:
+    if quantity < 0 and balance.on_hand - balance.reserved + quantity < 0:
+        raise OutOfStock(_("Not enough stock available."), code="out_of_stock")
+    balance.on_hand += quantity
+    balance.save(update_fields=["on_hand"])
+    return StockMovement.objects.create(
+        part_id=balance.part_id,
+        warehouse_id=balance.warehouse_id,
+        kind=kind,
+        quantity=quantity,
+        actor=actor,
+        reason=reason,
+        ticket_reference=ticket_reference,
+        transfer=transfer,
+    )
+
+
+# Which way each single-warehouse movement moves stock; adjustments carry their own sign.
+_SIGN = {MovementKind.RECEIPT: 1, MovementKind.RETURN: 1, MovementKind.ISSUE: -1, MovementKind.SCRAP: -1}
+
+
+def stock_move(
+    *,
+    actor,
+    warehouse: Warehouse,
+    part: Part,
+    kind: str,
+    quantity: int,
+    reason: str,
+    ticket_reference: str = "",
+) -> StockMovement:
+    """Receipt, issue, return or scrap of ``quantity`` (> 0) units, or a signed count adjustment."""
+    _check_may_move(actor, warehouse)
+    if not reason.strip():
+        raise ValidationError(_("Say why the stock moves."), code="reason_required")
+    if kind == MovementKind.ADJUSTMENT:
+        signed = quantity
+    elif kind in _SIGN:
+        if quantity <= 0:
+            raise ValidationError(_("The quantity must be positive."), code="bad_quantity")
+        signed = _SIGN[MovementKind(kind)] * quantity
+    else:
+        raise ValidationError(_("Transfers go through stock_transfer_send."), code="bad_kind")
+    if signed == 0:
+        raise ValidationError(_("The quantity must not be zero."), code="bad_quantity")
+    if kind == MovementKind.ISSUE and not ticket_reference:
+        raise ValidationError(_("An issue names the ticket or incident it serves."), code="reference_required")
+    with transaction.atomic():
+        balance = _lock_balances([(warehouse, part)])[(warehouse.pk, part.pk)]
+        return _apply(
+            balance, kind=kind, quantity=signed, actor=actor, reason=reason, ticket_reference=ticket_reference
+        )
+
+
+def stock_reserve(*, actor, warehouse: Warehouse, part: Part, quantity: int) -> StockBalance:
+    """Hold ``quantity`` units (> 0) for a job; release with a negative ``quantity``."""
+    _check_may_move(actor, warehouse)
+    if quantity == 0:
+        raise ValidationError(_("The quantity must not be zero."), code="bad_quantity")
+    with transaction.atomic():
+        balance = _lock_balances([(warehouse, part)])[(warehouse.pk, part.pk)]
+        if quantity > balance.available:
+            raise OutOfStock(_("Not enough stock available."), code="out_of_stock")
+        if balance.reserved + quantity < 0:
+            raise ValidationError(_("Cannot release more than is reserved."), code="bad_quantity")
+        balance.reserved += quantity
+        balance.save(update_fields=["reserved"])
+        return balance
+
+
+def stock_transfer_send(
+    *, actor, source: Warehouse, destination: Warehouse, part: Part, quantity: int, reason: str
+) -> Transfer:
+    """Take stock out of ``source``; it is in transit until ``stock_transfer_receive``."""
+    _check_may_move(actor, source)
+    if quantity <= 0:
+        raise ValidationError(_("The quantity must be positive."), code="bad_quantity")
+    if source.pk == destination.pk:
+        raise ValidationError(_("A transfer goes between two warehouses."), code="same_warehouse")
+    with transaction.atomic():
+        balance = _lock_balances([(source, part)])[(source.pk, part.pk)]
+        transfer = Transfer.objects.create(
+            part=part, source=source, destination=destination, quantity=quantity, status=TransferStatus.IN_TRANSIT
+        )
+        _apply(
+            balance,
+            kind=MovementKind.TRANSFER_OUT,
+            quantity=-quantity,
+            actor=actor,
+            reason=reason,
+            ticket_reference="",
+            transfer=transfer,
+        )
+        return transfer
+
+
+def stock_transfer_receive(*, actor, transfer: Transfer) -> Transfer:
+    """Book an in-transit transfer into its destination, once."""
+    _check_may_move(actor, transfer.destination)
+    with transaction.atomic():
+        balance = _lock_balances([(transfer.destination, transfer.part)])[(transfer.destination_id, transfer.part_id)]
+        locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
+        if locked.status != TransferStatus.IN_TRANSIT:
+            raise ValidationError(_("This transfer was already received."), code="already_received")
+        _apply(
+            balance,
+            kind=MovementKind.TRANSFER_IN,
+            quantity=locked.quantity,
+            actor=actor,
+            reason=_("transfer received"),
+            ticket_reference="",
+            transfer=locked,
+        )
+        locked.status = TransferStatus.RECEIVED
+        locked.save(update_fields=["status"])
+        return locked
+
+
+__all__ = [
+    "OutOfStock",
+    "can_move_stock",
+    "stock_move",
+    "stock_reserve",
+    "stock_transfer_receive",
+    "stock_transfer_send",
+]
