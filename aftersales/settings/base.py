@@ -302,6 +302,10 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 PORTAL_REQUEST_RATE_LIMIT = env("PORTAL_REQUEST_RATE_LIMIT", default="10/hour")
 # Requests to the customer's tracking page /track/<token>/ (and its files), per client address.
 TRACK_PAGE_RATE_LIMIT = env("TRACK_PAGE_RATE_LIMIT", default="30/minute")
+# The portal's warranty check /warranty/, per client address (serials must not be harvested quickly).
+WARRANTY_PAGE_RATE_LIMIT = env("WARRANTY_PAGE_RATE_LIMIT", default="30/minute")
+# The service hotline the portal gives wherever it says "call us" (empty: the portal says none).
+SERVICE_HOTLINE = env("SERVICE_HOTLINE", default="400-800-8888")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
