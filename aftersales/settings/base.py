@@ -304,6 +304,8 @@ PORTAL_REQUEST_RATE_LIMIT = env("PORTAL_REQUEST_RATE_LIMIT", default="10/hour")
 TRACK_PAGE_RATE_LIMIT = env("TRACK_PAGE_RATE_LIMIT", default="30/minute")
 # The portal's warranty check /warranty/, per client address (serials must not be harvested quickly).
 WARRANTY_PAGE_RATE_LIMIT = env("WARRANTY_PAGE_RATE_LIMIT", default="30/minute")
+# Phone numbers the public types without a country code are of this region (ISO 3166, phonenumbers).
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="CN")
 # The service hotline the portal gives wherever it says "call us" (empty: the portal says none).
 SERVICE_HOTLINE = env("SERVICE_HOTLINE", default="400-800-8888")
 
