@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "aftersales.portal.context.portal",
             ],
         },
     },
@@ -308,6 +309,8 @@ WARRANTY_PAGE_RATE_LIMIT = env("WARRANTY_PAGE_RATE_LIMIT", default="30/minute")
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="CN")
 # The service hotline the portal gives wherever it says "call us" (empty: the portal says none).
 SERVICE_HOTLINE = env("SERVICE_HOTLINE", default="400-800-8888")
+# "Send me my link again" (/track/lost/): attempts per client address, per case number and per phone/email.
+LINK_RECOVERY_RATE_LIMIT = env("LINK_RECOVERY_RATE_LIMIT", default="5/hour")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

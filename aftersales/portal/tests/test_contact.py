@@ -164,6 +164,7 @@ def test_the_api_refuses_what_is_not_a_mobile_number(phone):
         "/api/v1/public/requests/",
         {"type": "repair", "name": "李娜", "phone": phone, "description": "漏水"},
         format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert response.status_code == 400
