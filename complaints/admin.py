@@ -156,6 +156,7 @@ class ComplaintAdmin(CaseAdmin):
                     ("number", "status"),
                     ("category", "severity", "channel"),
                     ("customer", "customer_phone"),  # swapped for the masked one by role
+                    "contact_typed",  # the same
                     "unit",
                     "description",
                     ("created_at", "withdrawn_at"),
@@ -193,6 +194,8 @@ class ComplaintAdmin(CaseAdmin):
     readonly_fields = [
         "customer_phone",
         "customer_phone_masked",
+        "contact_typed",
+        "contact_typed_masked",
         "sla_clocks",
         "related_tickets",
         "linked_complaints",

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from aftersales.core.attachments import files_discarded_on_error
-from aftersales.core.cases import customer_for_request, intake_attachments_check, unregistered_serial_note
+from aftersales.core.cases import (
+    customer_for_request,
+    customer_language,
+    intake_attachments_check,
+    typed_contact,
+    unregistered_serial_note,
+)
 from tickets import selectors as ticket_selectors
 from warranty.selectors import unit_by_serial
 
@@ -67,6 +73,7 @@ def complaint_submit(
             unit=unit,
             tickets=[ticket] if ticket else [],
             intake_link=intake_link,
+            contact=typed_contact(name=name, phone=phone, email=email, language=customer_language()),
         )
         for upload in attachments:
             stored.append(complaint_attach(created.complaint, upload, by_customer=True))

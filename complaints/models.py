@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from aftersales.core.cases.models import Case, CaseAttachment, CaseEvent
+from aftersales.core.cases.models import Case, CaseAttachment, CaseEvent, TypedContact
 from aftersales.core.models.sla import default_thresholds
 
 from .choices import (
@@ -59,7 +59,7 @@ class ComplaintSlaPolicy(models.Model):
         return str(self.get_severity_display())
 
 
-class Complaint(ConcurrentTransitionMixin, Case):
+class Complaint(ConcurrentTransitionMixin, TypedContact, Case):
     """A customer's complaint from intake to archive (004 §2.2–2.5).
 
     Transition methods change fields only; ``services.complaint_transition`` locks the row, checks

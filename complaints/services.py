@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.core import cases, clock
 from aftersales.core.cases import ActionNotAllowed, event_append, lock_case, lock_dependent
+from aftersales.core.cases.contacts import Contact, case_contact, contact_fields
 from aftersales.core.models import Customer
 from aftersales.core.notifications import notify_customer, notify_staff
 from aftersales.core.numbering import number_next
@@ -128,6 +129,7 @@ def complaint_create(
     duplicate_reason: str = "",
     now: datetime | None = None,
     intake_link: bool = True,
+    contact: Contact | None = None,
 ) -> CreatedComplaint:
     """Register a complaint: link it to an open one about the same matter, or start its promises.
 
@@ -161,6 +163,7 @@ def complaint_create(
         duplicate_of=duplicate,
         duplicate_override_reason=duplicate_reason if allow_duplicate else "",
         created_at=now,
+        **contact_fields(contact),
     )
     complaint.save()
     token = tracking_link_for(complaint, now=now) if intake_link else ""
@@ -205,7 +208,7 @@ def complaint_create(
         begin_handling(complaint, now, actor)
         template = "complaint_received"
     notify_customer(
-        customer=customer,
+        customer=case_contact(complaint),
         key=f"complaint:{complaint.pk}:received",
         template=template,
         context=context,

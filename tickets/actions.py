@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.cases import ActionNotAllowed, ActionRun, ActionSpec, actions_by_name, clean_text, clean_time
+from aftersales.core.cases.contacts import case_contact
 from aftersales.core.notifications import notify_customer
 from warranty.choices import FaultCause
 from warranty.services import (
@@ -290,7 +291,7 @@ def _after_resolve(run: ActionRun) -> None:
     cycle = ticket.reopened_count + 1
     Survey.objects.get_or_create(ticket=ticket, cycle=cycle, defaults={"sent_at": now})
     notify_customer(
-        customer=ticket.customer,
+        customer=case_contact(ticket),
         key=f"ticket:{ticket.pk}:survey:{cycle}",
         template="ticket_resolved",
         context={"number": ticket.number, "resolution": ticket.resolution},

@@ -168,6 +168,7 @@ class TicketAdmin(CaseAdmin):
                     ("number", "status"),
                     ("ticket_type", "priority", "channel"),
                     ("customer", "customer_phone"),  # swapped for the masked one by role
+                    "contact_typed",  # the same
                     ("unit", "region"),
                     "description",
                     "created_at",
@@ -194,7 +195,15 @@ class TicketAdmin(CaseAdmin):
             },
         ),
     ]
-    readonly_fields = ["customer_phone", "customer_phone_masked", "sla_clocks", "entitlement_summary", "quote_summary"]
+    readonly_fields = [
+        "customer_phone",
+        "customer_phone_masked",
+        "contact_typed",
+        "contact_typed_masked",
+        "sla_clocks",
+        "entitlement_summary",
+        "quote_summary",
+    ]
 
     class Media:
         css = {"all": ["tickets/admin.css"]}

@@ -18,7 +18,9 @@ from aftersales.core.cases import (
     MAX_INTAKE_ATTACHMENTS,
     UNREGISTERED_SERIAL,
     customer_for_request,
+    customer_language,
     intake_attachments_check,
+    typed_contact,
     unregistered_serial_note,
 )
 from warranty.selectors import unit_by_serial
@@ -77,6 +79,7 @@ def request_submit(
             unit=unit,
             actor=None,
             intake_link=intake_link,
+            contact=typed_contact(name=name, phone=phone, email=email, language=customer_language()),
         )
         for upload in attachments:
             stored.append(ticket_attach(created.ticket, upload, by_customer=True))

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
-from aftersales.core.cases.models import Case, CaseAttachment, CaseEvent
+from aftersales.core.cases.models import Case, CaseAttachment, CaseEvent, TypedContact
 from aftersales.core.models.sla import default_thresholds
 
 from .choices import (
@@ -102,7 +102,7 @@ _ACTIVE = [Status.ACKNOWLEDGED, Status.DIAGNOSING, Status.DISPATCHED, Status.IN_
 _CANCELLABLE = [Status.NEW, *_ACTIVE, Status.AWAITING_QUOTE, Status.AWAITING_PARTS, Status.AWAITING_CUSTOMER]
 
 
-class Ticket(ConcurrentTransitionMixin, Case):
+class Ticket(ConcurrentTransitionMixin, TypedContact, Case):
     """A service request moving through the lifecycle of REQUIREMENTS §3.
 
     Transition methods change fields only; ``services.ticket_transition`` locks the row, checks the

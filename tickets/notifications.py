@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aftersales.core import notifications as core_notifications
+from aftersales.core.cases.contacts import case_contact
 
 from .models import Ticket
 
@@ -18,4 +19,4 @@ def staff_for_role(role: str, ticket: Ticket, members=core_notifications.users_i
 
 
 def notify_customer(*, ticket: Ticket, key: str, template: str, context: dict) -> None:
-    core_notifications.notify_customer(customer=ticket.customer, key=key, template=template, context=context)
+    core_notifications.notify_customer(customer=case_contact(ticket), key=key, template=template, context=context)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core import cases, clock
 from aftersales.core.cases import ActionNotAllowed, event_append, lock_case, lock_dependent
+from aftersales.core.cases.contacts import Contact, case_contact, contact_fields
 from aftersales.core.models import Customer
 from aftersales.core.notifications import notify_customer
 from aftersales.core.numbering import number_next
@@ -95,12 +96,16 @@ def ticket_create(
     actor=None,
     now: datetime | None = None,
     intake_link: bool = True,
+    contact: Contact | None = None,
 ) -> CreatedTicket:
     """Register a request, start its SLA clocks and send the customer the tracking link.
 
     ``intake_link``: also issue the link shown once to whoever registered it (the API's answer, the
     staff member); the portal's thanks page mints its own instead. Either way the message sent to
     the customer carries a link minted when it is delivered.
+
+    ``contact``: the details typed with a public request; messages go to them, not to the customer
+    found by the phone number (``cases.contacts``).
     """
     now = now or clock.now()
     ticket = Ticket(
@@ -114,6 +119,7 @@ def ticket_create(
         description=description,
         sla_policy=sla.sla_policy_for(ticket_type=ticket_type, priority=priority, customer_tier=customer.tier),
         created_at=now,
+        **contact_fields(contact),
     )
     ticket.full_clean(exclude=["status"])  # status is protected (django-fsm)
     ticket.save()
@@ -130,7 +136,7 @@ def ticket_create(
     )
     sla.start_clocks(ticket, now)
     notify_customer(
-        customer=customer,
+        customer=case_contact(ticket),
         key=f"ticket:{ticket.pk}:created",
         template="ticket_created",
         context={"number": ticket.number},

@@ -8,7 +8,7 @@ from aftersales.core.phones import normalize_phone
 from aftersales.core.privacy import can_see_contact, customer_summary
 from aftersales.core.selectors import customers_visible_to
 
-from .models import Quote, RegisteredUnit, UnitImport, WarrantyPolicy
+from .models import ProductModel, Quote, RegisteredUnit, UnitImport, WarrantyPolicy
 from .periods import last_covered_day
 
 
@@ -29,6 +29,11 @@ def unit_by_serial(serial: str) -> RegisteredUnit | None:
         return None
     units = RegisteredUnit.objects.select_related("product_model__category")
     return units.filter(serial=serial).first() or units.filter(serial=serial.upper()).first()
+
+
+def models_on_sale() -> QuerySet[ProductModel]:
+    """The models a customer may pick when their serial is not registered (the portal's warranty check)."""
+    return ProductModel.objects.filter(is_active=True).order_by("name", "code")
 
 
 def unit_list(*, user=None, search: str = "") -> QuerySet[RegisteredUnit]:

@@ -39,8 +39,8 @@ from aftersales.core.admin_forms import AttachmentForm, NoteForm, apply_service_
 from aftersales.core.attachments import attachment_response
 from aftersales.core.calendars.services import calendar_specs
 from aftersales.core.models import SlaClock
-from aftersales.core.privacy import can_see_contact, customer_privacy, mask_phone
-from aftersales.core.selectors import clocks_for
+from aftersales.core.privacy import can_see_contact, customer_privacy, mask_email, mask_phone
+from aftersales.core.selectors import clocks_for, customers_visible_to
 from aftersales.core.sla import badges
 from aftersales.core.sla.badges import OPEN_CLOCK_STATES, read_clock
 
@@ -319,10 +319,37 @@ class CaseAdmin(admin.ModelAdmin):
     def customer_phone_masked(self, case):
         return mask_phone(case.customer.phone)
 
+    def _contact_typed(self, case, show: Callable[[str, str], str]) -> str:
+        """The contact typed with a public case, and whether the case was matched to someone else."""
+        if not getattr(case, "contact_phone", ""):
+            return "—"
+        typed = ", ".join(
+            part
+            for part in (case.contact_name, show("phone", case.contact_phone), show("email", case.contact_email))
+            if part
+        )
+        if cases.contact_mismatch(case):
+            return gettext(
+                "Matched to existing customer %(customer)s by phone — contact typed: %(typed)s. "
+                "Messages go to the contact typed."
+            ) % {"customer": case.customer.name, "typed": typed}
+        return typed
+
+    @admin.display(description=_("contact typed"))
+    def contact_typed(self, case):
+        return self._contact_typed(case, lambda _field, value: value)
+
+    @admin.display(description=_("contact typed"))
+    def contact_typed_masked(self, case):
+        return self._contact_typed(
+            case, lambda field, value: mask_phone(value) if field == "phone" else mask_email(value)
+        )
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if can_see_contact(request.user):
             return fieldsets
+        masked = {"customer_phone": "customer_phone_masked", "contact_typed": "contact_typed_masked"}
         # Only roles that call or visit customers see their numbers (004 §4.3).
         return [
             (
@@ -330,9 +357,9 @@ class CaseAdmin(admin.ModelAdmin):
                 {
                     **options,
                     "fields": [
-                        tuple("customer_phone_masked" if item == "customer_phone" else item for item in field)
+                        tuple(masked.get(item, item) for item in field)
                         if isinstance(field, tuple)
-                        else field
+                        else masked.get(field, field)
                         for field in options["fields"]
                     ],
                 },
@@ -397,6 +424,8 @@ class CaseAdmin(admin.ModelAdmin):
         if self.may_note(case, request.user):
             tools.append({"label": gettext("Add a note"), "url": self.admin_url("note", case.pk)})
         tools += self.extra_tools(request, case)
+        if hasattr(case, "contact_phone") and cases.may_correct_customer(self.case_spec, request.user):
+            tools.append({"label": gettext("Correct the customer"), "url": self.admin_url("customer", case.pk)})
         if self.case_spec.attachment_model is not None and cases.may_attach(self.case_spec, case, request.user):
             tools.append({"label": gettext("Attach a file"), "url": self.admin_url("attach", case.pk)})
         return {f"{self.case_name}_actions": actions, f"{self.case_name}_tools": tools}
@@ -534,6 +563,33 @@ class CaseAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(self.change_url(case))
         return self.render_labelled_form(request, case, gettext("Add a note"), form)
 
+    def customer_view(self, request, object_id):
+        """File the case under another customer (a wrong match by phone) → ``cases.case_customer_correct``."""
+        spec = self.case_spec
+        visible = customers_visible_to(request.user)
+
+        class CustomerForm(forms.Form):
+            customer = forms.ModelChoiceField(
+                label=_("Customer"),
+                queryset=visible,
+                widget=forms.NumberInput,
+                help_text=_("The id of the customer this case belongs to (see Customers)."),
+            )
+
+        def perform(case, data: dict):
+            return cases.case_customer_correct(spec, case, customer=data["customer"], actor=request.user)
+
+        return self.case_form_view(
+            request,
+            object_id,
+            label=gettext("Correct the customer"),
+            form_class=CustomerForm,
+            allowed=lambda case, user: hasattr(case, "contact_phone") and cases.may_correct_customer(spec, user),
+            perform=perform,
+            not_now=gettext("The customer could not be changed now."),
+            done=lambda case: gettext("The case is now filed under %(customer)s.") % {"customer": case.customer},
+        )
+
     def attach_view(self, request, object_id):
         """A photo or document → ``cases.case_attach`` (checked by content, at most the kind's limit)."""
         case = self.case_or_none(request, object_id)
@@ -579,6 +635,7 @@ class CaseAdmin(admin.ModelAdmin):
         urls = [
             path("<path:object_id>/action/<str:action>/", view(self.action_view), name=f"{name}_action"),
             path("<path:object_id>/note/", view(self.note_view), name=f"{name}_note"),
+            path("<path:object_id>/customer/", view(self.customer_view), name=f"{name}_customer"),
         ]
         if self.case_spec.attachment_model is not None:
             urls += [

@@ -13,7 +13,11 @@ import re
 import zlib
 from collections.abc import Iterable
 
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils.translation import gettext_lazy as _
 
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 
@@ -28,6 +32,41 @@ _PHONE_LOCK_SPACE = 0x70686F6E  # "phon"
 def normalize_phone(raw: str) -> str:
     """Digits and an optional leading +, however the number was typed ("138 0013-8000")."""
     return _PHONE_NOISE.sub("", raw or "")
+
+
+# The public may give a mobile number only (an SMS carries their link); fixed-line-or-mobile is what
+# the numbering plans of some countries (the US, Canada) cannot tell apart.
+_MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+MOBILE_PHONE_ERROR = _(
+    "Enter a valid mobile number, for example 138 0013 8000. "
+    "A number outside mainland China starts with + and the country code, for example +852 5123 4567."
+)
+
+
+def clean_mobile_phone(raw: str) -> str:
+    """A real mobile number as the public types it, stored the way customers are found by phone.
+
+    Validated with Google's numbering plans (``phonenumbers``): a number of the default region
+    (``PHONE_DEFAULT_REGION``, mainland China) as its national digits ("13800138000", as every
+    stored customer), any other in international form ("+447700900123"). ValidationError
+    (``invalid_phone``) otherwise: "12345", "138 0013 8000 999999", a landline.
+    """
+    text = (raw or "").strip()
+    region = getattr(settings, "PHONE_DEFAULT_REGION", "CN")
+    try:
+        number = phonenumbers.parse(text, region) if 0 < len(text) <= 40 else None
+    except phonenumbers.NumberParseException:
+        number = None
+    if (
+        number is None
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) not in _MOBILE_TYPES
+    ):
+        raise ValidationError(MOBILE_PHONE_ERROR, code="invalid_phone")
+    national = phonenumbers.national_significant_number(number)
+    if phonenumbers.region_code_for_number(number) == region:
+        return national
+    return f"+{number.country_code}{national}"
 
 
 def lock_phones(phones: Iterable[str]) -> None:

@@ -5,10 +5,13 @@ from django.urls import include, path
 
 from aftersales.core.cases import registered_cases
 
-from . import views
+from . import recovery, views, warranty
 
 urlpatterns = [
     path("", views.home, name="portal-home"),
+    path("warranty/", warranty.warranty_check, name="portal-warranty"),
+    # Before /track/<token>/: "lost" is no token (tokens are far longer).
+    path("track/lost/", recovery.recover, name="portal-recover"),
     path("track/<str:token>/", views.track, name="portal-track"),
     path("track/<str:token>/files/<int:attachment_id>/", views.track_attachment, name="portal-track-file"),
     # The same file under the public API's word for it.

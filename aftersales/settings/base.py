@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "aftersales.portal.context.portal",
             ],
         },
     },
@@ -303,6 +304,14 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 PORTAL_REQUEST_RATE_LIMIT = env("PORTAL_REQUEST_RATE_LIMIT", default="10/hour")
 # Requests to the customer's tracking page /track/<token>/ (and its files), per client address.
 TRACK_PAGE_RATE_LIMIT = env("TRACK_PAGE_RATE_LIMIT", default="30/minute")
+# The portal's warranty check /warranty/, per client address (serials must not be harvested quickly).
+WARRANTY_PAGE_RATE_LIMIT = env("WARRANTY_PAGE_RATE_LIMIT", default="30/minute")
+# Phone numbers the public types without a country code are of this region (ISO 3166, phonenumbers).
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="CN")
+# The service hotline the portal gives wherever it says "call us" (empty: the portal says none).
+SERVICE_HOTLINE = env("SERVICE_HOTLINE", default="400-800-8888")
+# "Send me my link again" (/track/lost/): attempts per client address, per case number and per phone/email.
+LINK_RECOVERY_RATE_LIMIT = env("LINK_RECOVERY_RATE_LIMIT", default="5/hour")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

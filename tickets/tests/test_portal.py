@@ -327,7 +327,7 @@ def test_request_form_errors_are_shown_in_the_page(client, staff, at):
     assert response.status_code == 400
     form = response.context["form"]
     assert set(form.errors) == {"phone", "description", "ticket_type"}
-    assert "Enter a phone number" in page_text(response)
+    assert "Enter a valid mobile number" in page_text(response)
     assert not Ticket.objects.exists()
 
 

@@ -18,7 +18,7 @@ from .catalogue import (
     product_model_create,
     product_model_update,
 )
-from .decisions import Decision, warranty_decide, warranty_decision_record
+from .decisions import Decision, warranty_decide, warranty_decision_record, warranty_estimate
 from .policies import ComponentPeriod, policy_create, policy_update
 from .quotes import MAX_LABOUR_HOURS, AlreadyAnswered, PartLine, quote_create, quote_respond
 from .replacements import APPROVE_PERMISSION, special_replacement_decide, special_replacement_request
@@ -57,4 +57,5 @@ __all__ = [
     "unit_update",
     "warranty_decide",
     "warranty_decision_record",
+    "warranty_estimate",
 ]

@@ -11,7 +11,7 @@ from aftersales.core import clock
 
 from ..choices import FaultCause
 from ..entitlement import ComponentTerms, ContractTerms, Entitlement, PolicyTerms, decide
-from ..models import Component, EntitlementDecision, RegisteredUnit, WarrantyPolicy
+from ..models import Component, EntitlementDecision, ProductModel, RegisteredUnit, WarrantyPolicy
 from ..selectors import policy_in_force
 
 
@@ -117,6 +117,28 @@ def warranty_decide(
         component=component,
         entitlement=entitlement,
     )
+
+
+def warranty_estimate(*, product_model: ProductModel, purchase_date: date, on_date: date) -> Entitlement:
+    """What the warranty of a unit of ``product_model`` bought on ``purchase_date`` would cover, for a
+    unit nobody registered yet (the customer's portal): the policy in force at that date, a quality
+    fault, no extended contracts and no proof of purchase on file — staff confirm it with the invoice.
+
+    Raises ValidationError for a purchase date after ``on_date``.
+    """
+    policy = policy_in_force(product_model_id=product_model.pk, on_date=purchase_date)
+    try:
+        return decide(
+            purchase_date=purchase_date,
+            on_date=on_date,
+            cause=FaultCause.QUALITY_DEFECT,
+            policy=_policy_terms(policy) if policy else None,
+        )
+    except ValueError as error:
+        reason = error.args[0]
+        raise ValidationError(
+            {"purchase_date": reason.render() if hasattr(reason, "render") else str(reason)}
+        ) from error
 
 
 def warranty_decision_record(*, decision: Decision, actor=None, purpose: str = "") -> EntitlementDecision:

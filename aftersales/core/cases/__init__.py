@@ -14,7 +14,8 @@ the kit then does the rest the same way for every kind:
 - ``rules``: the predicates the services enforce and the admin and API ask;
 - ``clocks``: the kind's SLA promises from its policy row;
 - ``timeline``: what the customer sees of the history;
-- ``intake``: finding the customer, units and files of a new case.
+- ``intake``: finding the customer, units and files of a new case;
+- ``contacts``: who hears about a case (the contact typed with it, else its customer).
 
 Import from here.
 """
@@ -22,6 +23,15 @@ Import from here.
 from .actions import action_check, actions_for, case_transition
 from .attachments import attach_check, case_attach, customer_may_attach
 from .clocks import PolicyClocks
+from .contacts import (
+    Contact,
+    case_contact,
+    case_customer_correct,
+    contact_fields,
+    contact_mismatch,
+    may_correct_customer,
+    typed_contact,
+)
 from .errors import ActionNotAllowed
 from .events import MAX_NOTE, event_append
 from .fields import clean_staff_user, clean_text, clean_time
@@ -64,6 +74,7 @@ __all__ = [
     "CasePeople",
     "CaseSpec",
     "CaseWording",
+    "Contact",
     "Notice",
     "PauseRule",
     "PolicyClocks",
@@ -73,6 +84,8 @@ __all__ = [
     "actions_for",
     "attach_check",
     "case_attach",
+    "case_contact",
+    "case_customer_correct",
     "case_customer_message",
     "case_customer_timeline",
     "case_events",
@@ -84,6 +97,8 @@ __all__ = [
     "clean_staff_user",
     "clean_text",
     "clean_time",
+    "contact_fields",
+    "contact_mismatch",
     "customer_for_reference",
     "customer_for_request",
     "customer_language",
@@ -97,6 +112,7 @@ __all__ = [
     "lock_dependent",
     "lock_dependents",
     "may_attach",
+    "may_correct_customer",
     "may_note",
     "may_publish",
     "may_see",
@@ -105,5 +121,6 @@ __all__ = [
     "registered_cases",
     "role_shown_to_customer",
     "staff_to_tell",
+    "typed_contact",
     "unregistered_serial_note",
 ]

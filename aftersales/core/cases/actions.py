@@ -19,6 +19,7 @@ from django_fsm import can_proceed
 from .. import clock
 from ..notifications import notify_customer, notify_staff
 from ..roles import permissions_of
+from .contacts import case_contact
 from .errors import ActionNotAllowed
 from .events import MAX_NOTE, event_append
 from .locking import lock_case
@@ -96,7 +97,7 @@ def _send_notices(run: ActionRun) -> None:
             continue
         context = notice.context(run) if notice.context else {"number": case.number}
         if notice.to_customer:
-            notify_customer(customer=case.customer, key=notice.key(run), template=notice.template, context=context)
+            notify_customer(customer=case_contact(case), key=notice.key(run), template=notice.template, context=context)
         else:
             users = notice.staff(run) if notice.staff else []
             notify_staff(users=users, key=notice.key(run), template=notice.template, context=context)

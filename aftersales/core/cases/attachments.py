@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from .. import clock
 from ..attachments import attachment_check, attachment_create, files_discarded_on_error
 from ..notifications import announce_file, users_in_role
+from .contacts import case_contact
 from .errors import ActionNotAllowed
 from .events import event_append
 from .locking import lock_case
@@ -96,7 +97,7 @@ def case_attach(
             number=case.number,
             staff_url=spec.staff_url(case),
             key=f"{spec.kind}:{case.pk}:file:{attachment.pk}",
-            customer=case.customer,
+            customer=case_contact(case),
             responsible=spec.people.responsible(case),
             desk=lambda: spec.people.desk(users_in_role),
         )

@@ -86,3 +86,21 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class TypedContact(models.Model):
+    """The contact details typed with a case by the public (the portal, the public API) — who hears about it.
+
+    A case is filed under the customer found by its phone number, who may be someone else whose
+    record shares the number (a family, a shop, a number given to someone new): messages about the
+    case go to these details, never to that customer's (``contacts.case_contact``). Empty for cases
+    staff register for a customer they chose: then the customer's own details are used.
+    """
+
+    contact_name = models.CharField(_("contact name (as typed)"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("contact phone (as typed)"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("contact email (as typed)"), blank=True)
+    contact_language = models.CharField(_("contact language"), max_length=10, blank=True)
+
+    class Meta:
+        abstract = True

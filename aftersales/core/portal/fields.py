@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..cases import MAX_INTAKE_ATTACHMENTS
+from ..phones import clean_mobile_phone
 from ..services import clean_phone
 from ..uploads import validate_attachment
 
@@ -76,6 +77,21 @@ class PhoneSerializerField(serializers.CharField):
             return clean_phone(value)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from error
+
+
+class MobilePhoneSerializerField(serializers.CharField):
+    """The public's phone number: a real mobile number (``core.phones.clean_mobile_phone``), normalised."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return clean_mobile_phone(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code="invalid_phone") from error
 
 
 class NewCustomerSerializer(serializers.Serializer):

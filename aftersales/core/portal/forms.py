@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ..services import clean_phone
+from ..phones import clean_mobile_phone
 
 
 class IntakeForm(forms.Form):
@@ -29,7 +28,5 @@ class IntakeForm(forms.Form):
         self.fields["phone"].help_text = self.phone_help
 
     def clean_phone(self) -> str:
-        try:
-            return clean_phone(self.cleaned_data["phone"])
-        except ValidationError as error:
-            raise ValidationError(_("Enter a phone number of 5 to 20 digits, for example 138 0013 8000.")) from error
+        # A real mobile number: the link to follow the case goes there by SMS.
+        return clean_mobile_phone(self.cleaned_data["phone"])

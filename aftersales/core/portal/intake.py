@@ -24,8 +24,10 @@ from rest_framework.response import Response
 
 from ..api.parsers import SafeJSONParser
 from ..api.services import reject_nul, validation_codes_kept
+from ..cases.contacts import case_contact
+from ..privacy import mask_email, mask_phone
 from ..tracking import tracking_link_for
-from .fields import PhoneSerializerField, intake_attachments_field
+from .fields import MobilePhoneSerializerField, intake_attachments_field
 from .ratelimit import client_ident, rate_limit_hit
 from .views import PublicView, add_service_errors, private
 
@@ -75,8 +77,11 @@ class IntakePage:
             # Reloaded or opened directly: the link is not shown a second time.
             return HttpResponseRedirect(reverse(self.form_url))
         tracking_path = reverse("portal-track", args=[tracking_link_for(case)])
+        contact = case_contact(case)
         context = {
             **created,
+            # Where the case's messages really go (the contact typed with it), recognisable, not readable.
+            "sent_to": {"phone": mask_phone(contact.phone), "email": mask_email(contact.email)},
             "tracking_path": tracking_path,
             "tracking_url": request.build_absolute_uri(tracking_path),
         }
@@ -93,7 +98,7 @@ class PublicIntakeSerializer(serializers.Serializer):
     """Who the customer is (found by phone, else registered) and the files sent with the case."""
 
     name = serializers.CharField(max_length=200)
-    phone = PhoneSerializerField()
+    phone = MobilePhoneSerializerField()
     email = serializers.EmailField(required=False, allow_blank=True, default="", max_length=254)
     attachments = intake_attachments_field()
 
