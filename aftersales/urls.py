@@ -13,6 +13,7 @@ api_v1 = [
     path("public/", include("tickets.api.public")),
     path("complaints/", include("complaints.api.urls")),
     path("public/", include("complaints.api.public")),
+    path("incidents/", include("emergency.api.urls")),
     # /public/track/<token>/…: the portal shell's, for every kind of case.
     path("public/", include("aftersales.portal.api")),
 ]

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Sequence
+from datetime import datetime
 
-from .models import Incident
+from django.db.models import Q, QuerySet
+
+from aftersales.core.models import SlaClock
+from aftersales.core.selectors import case_clock_filter, case_queue_filter, clocks_attach
+
+from .models import ChecklistItem, Incident
 
 
 def incidents_visible_to(user) -> QuerySet[Incident]:
@@ -12,3 +18,51 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
     if user is None or not user.is_active or not user.has_perm("emergency.view_incident"):
         return Incident.objects.none()
     return Incident.objects.all()
+
+
+def incident_list_for_staff(
+    *,
+    user,
+    statuses: Sequence[str] = (),
+    incident_type: str = "",
+    level: int | str = "",
+    drill: bool | None = None,
+    breached: bool | None = None,
+    due_before: datetime | None = None,
+    search: str = "",
+    queue: str = "",
+) -> QuerySet[Incident]:
+    """The incidents this user may see, newest first; ``queue=mine``: those they command.
+
+    Call ``clocks_attach`` on the page to fill ``sla_clocks`` with one more query.
+    """
+    incidents = incidents_visible_to(user).select_related("commander", "reporter", "sla_policy")
+    if statuses:
+        incidents = incidents.filter(status__in=list(statuses))
+    if incident_type:
+        incidents = incidents.filter(incident_type=incident_type)
+    if level not in ("", None):
+        incidents = incidents.filter(level=level)
+    if drill is not None:
+        incidents = incidents.filter(drill=drill)
+    incidents = case_queue_filter(incidents, queue, user=user, owner_field="commander")
+    incidents = case_clock_filter(incidents, breached=breached, due_before=due_before)
+    if search := search.strip().replace("\x00", ""):
+        incidents = incidents.filter(Q(number__iexact=search) | Q(title__icontains=search))
+    return incidents.order_by("-reported_at", "-id")
+
+
+def incident_for_staff(*, user, number: str) -> Incident | None:
+    return incident_list_for_staff(user=user).prefetch_related("checklist__done_by").filter(number=number).first()
+
+
+def incident_sla_clocks(incident: Incident) -> list[SlaClock]:
+    if not hasattr(incident, "sla_clocks"):
+        clocks_attach([incident])
+    return incident.sla_clocks  # type: ignore[attr-defined]  # set by clocks_attach
+
+
+def checklist_item_for_staff(*, user, number: str, item_id: int) -> ChecklistItem | None:
+    return ChecklistItem.objects.filter(
+        incident__in=incidents_visible_to(user), incident__number=number, pk=item_id
+    ).first()

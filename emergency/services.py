@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.core import clock
 from aftersales.core.cases import ActionNotAllowed, case_transition, clean_text, event_append, lock_case, lock_dependent
+from aftersales.core.cases import actions_for as case_actions_for
 from aftersales.core.numbering import number_next
 
 from .actions import RUN, clean_scope
@@ -102,3 +103,8 @@ def checklist_item_done(*, item: ChecklistItem, actor, note: str = "", now: date
             now=now,
         )
     return item
+
+
+def actions_for(incident: Incident, user) -> list[str]:
+    """The action names this user may perform on the incident right now (the API's ``actions``)."""
+    return case_actions_for(INCIDENTS, incident, user)

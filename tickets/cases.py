@@ -87,4 +87,5 @@ TICKETS = CaseSpec(
     portal_urls="tickets.portal.urls",
     portal_card="tickets/portal/_home_card.html",
     portal_start="tickets_portal:request",
+    portal_unit_query="serial={serial}&ticket_type=repair",
 )

@@ -29,7 +29,7 @@ RECOVER_RATE_SCOPE = "portal-recover"
 
 class RecoverForm(forms.Form):
     number = forms.CharField(
-        label=_("Request or complaint number"),
+        label=_("Reference number (on your confirmation)"),
         max_length=20,
         help_text=_("For example T2026112300042 or C2026112300007."),
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from aftersales.core.cases import registered_cases
 from aftersales.core.throttling import rate_limited_page
 from warranty.choices import Charge
 from warranty.entitlement import ITEM_NAMES, Entitlement
@@ -100,8 +101,12 @@ class WarrantyAnswer:
 
 
 def request_url_for(serial: str) -> str:
-    """The request form, pre-filled for this unit."""
-    return f"{reverse('tickets_portal:request')}?{urlencode({'serial': serial, 'ticket_type': 'repair'})}"
+    """The page that starts a case for this unit, pre-filled (the first kind that offers one), or ""."""
+    for spec in registered_cases():
+        if spec.portal_start and spec.portal_unit_query:
+            query = spec.portal_unit_query.format(serial=quote(serial, safe=""))
+            return f"{reverse(spec.portal_start)}?{query}"
+    return ""
 
 
 def _answer(form: WarrantyCheckForm) -> tuple[WarrantyAnswer | None, bool]:

@@ -268,6 +268,8 @@ SPECTACULAR_SETTINGS = {
         "TicketChannelEnum": "tickets.choices.Channel",
         "ComplaintStatusEnum": "complaints.choices.Status",
         "ComplaintChannelEnum": "complaints.choices.Channel",
+        "IncidentStatusEnum": "emergency.choices.Status",
+        "IncidentChannelEnum": "emergency.choices.Channel",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

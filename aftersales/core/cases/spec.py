@@ -185,11 +185,14 @@ class CaseSpec:
     # The customer's side (all None: a kind without a portal): a dotted path to the kind's Trackable
     # (core.trackables; what /track/<token>/ shows and does), the URL module of its intake page
     # (mounted at the site root by the portal shell), the template of its card on the portal's home
-    # page and the URL name of the page where a customer starts one.
+    # page and the URL name of the page where a customer starts one. ``portal_unit_query`` is the
+    # query string that starts one for a known unit (``{serial}`` filled in), for pages such as the
+    # warranty check that offer "request service for this product".
     trackable: str | None = None
     portal_urls: str | None = None
     portal_card: str | None = None
     portal_start: str | None = None
+    portal_unit_query: str | None = None
 
     @property
     def case_field(self) -> str:

@@ -48,11 +48,14 @@ def staff(make_user):
 
 def test_each_kind_is_one_registered_spec_that_feeds_the_sweep_and_the_portal():
     kinds = {spec.kind: spec for spec in registered_cases()}
-    assert {"ticket", "complaint"} <= set(kinds)
+    assert {"ticket", "complaint", "incident"} <= set(kinds)
+    assert kinds["ticket"].trackable and kinds["complaint"].trackable
     for spec in kinds.values():
-        # The sweep's handler of the kind's model, and its trackable behind /track/<token>/.
+        # The sweep's handler of the kind's model, and its trackable behind /track/<token>/ for
+        # the kinds customers follow (an incident has none: customers are told, they do not track it).
         assert registry._key(spec.model) in registry._handlers
-        assert spec.kind in {trackable.kind for trackable in registered_trackables()}
+        tracked = {trackable.kind for trackable in registered_trackables()}
+        assert (spec.kind in tracked) == (spec.trackable is not None)
         # Every action is a transition method of the model, with a label for the buttons.
         assert all(callable(getattr(spec.model, name)) and spec.actions[name].label for name in spec.actions)
 

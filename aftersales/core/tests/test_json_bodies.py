@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 from complaints.models import BreachReport
 from complaints.services import corrective_action_add
 from complaints.tests import factories as complaint_factories
+from emergency.services import incident_create
 from tickets.services import ticket_create
 from tickets.tests import factories
 from warranty.services import (
@@ -78,7 +79,14 @@ def path_values(make_user, calendars) -> dict[tuple[str, str], str]:
     decision = warranty_decision_record(decision=warranty_decide(unit=unit, on_date=now.date()))
     quote = quote_create(decision=decision, parts=[PartLine("P", "part", 1, 10)], labour_hours=1)
     replacement = special_replacement_request(unit=unit, reason="Third failure", actor=staff["agent"])
+    incident = incident_create(
+        actor=make_user("coordinator"),
+        data={"incident_type": "system_outage", "title": "Portal down", "description": "502 for everyone"},
+        now=now,
+    )
     return {
+        ("/api/v1/incidents/", "number"): incident.number,
+        ("/api/v1/incidents/", "item_id"): "1",
         ("/api/v1/tickets/", "number"): created.ticket.number,
         ("/api/v1/public/track/", "token"): created.tracking_token,
         ("/api/v1/complaints/", "number"): complaint.number,
