@@ -16,7 +16,7 @@ MAX_TEXT = 5000
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
-    done_by = serializers.CharField(source="done_by.username", read_only=True, default=None)
+    done_by = serializers.CharField(source="done_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = ChecklistItem
@@ -27,8 +27,8 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
 class IncidentSerializer(serializers.ModelSerializer):
     status_label = ChoiceLabelField(Status.choices, source="status")
     incident_type_label = ChoiceLabelField(IncidentType.choices, source="incident_type")
-    commander = serializers.CharField(source="commander.username", read_only=True, default=None)
-    reporter = serializers.CharField(source="reporter.username", read_only=True, default=None)
+    commander = serializers.CharField(source="commander.username", read_only=True, default=None, allow_null=True)
+    reporter = serializers.CharField(source="reporter.username", read_only=True, default=None, allow_null=True)
     # An incident is created when it is reported (CONTRACT.md §4: every case has ``created_at``).
     created_at = serializers.DateTimeField(source="reported_at", read_only=True)
     actions = serializers.SerializerMethodField()
@@ -71,8 +71,10 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class IncidentDetailSerializer(IncidentSerializer):
-    communications = serializers.CharField(source="communications.username", read_only=True, default=None)
-    scribe = serializers.CharField(source="scribe.username", read_only=True, default=None)
+    communications = serializers.CharField(
+        source="communications.username", read_only=True, default=None, allow_null=True
+    )
+    scribe = serializers.CharField(source="scribe.username", read_only=True, default=None, allow_null=True)
     checklist = ChecklistItemSerializer(many=True, read_only=True)
     scope = serializers.JSONField(read_only=True)
 
