@@ -62,6 +62,7 @@ TICKETS = CaseSpec(
     closed_to_customer=frozenset({Status.CLOSED, Status.CANCELLED}),
     event_labels={
         "create": _("Registered"),
+        "safety_flag": _("Safety words in the description: triage as critical"),
         "customer_message": _("Message from the customer"),
         "note": _("Note"),
         "rate": _("Survey answered"),
@@ -88,4 +89,5 @@ TICKETS = CaseSpec(
     portal_card="tickets/portal/_home_card.html",
     portal_start="tickets_portal:request",
     portal_unit_query="serial={serial}&ticket_type=repair",
+    portal_promises="tickets.portal.promises.home_promises",
 )

@@ -27,7 +27,8 @@ from warranty.selectors import unit_by_serial
 
 from .choices import Channel, Priority
 from .models import TicketAttachment
-from .services import CreatedTicket, ticket_attach, ticket_create
+from .safety import safety_words_in
+from .services import CreatedTicket, ticket_attach, ticket_create, ticket_safety_flag
 
 __all__ = ["MAX_REQUEST_ATTACHMENTS", "UNREGISTERED_SERIAL", "SubmittedRequest", "request_submit"]
 
@@ -40,6 +41,8 @@ class SubmittedRequest:
     created: CreatedTicket
     serial_registered: bool | None  # None: no serial given; False: unknown serial, kept in the description
     attachments: list[TicketAttachment] = field(default_factory=list)
+    # Danger named in the description (``tickets.safety``): triaged as critical, advice shown at once.
+    safety_words: list[str] = field(default_factory=list)
 
 
 def request_submit(
@@ -60,10 +63,16 @@ def request_submit(
     ``attachments`` (photos, documents; at most ``MAX_REQUEST_ATTACHMENTS``) are all checked first
     and stored in the same transaction: one bad file refuses the whole request, and nothing of it
     — customer, ticket or file — is left behind.
+
+    A description naming a danger (smoke, sparks, leaking gas …) makes the request critical, whatever
+    the customer chose, and records the words for the staff who triage it.
     """
     attachments = list(attachments)
     intake_attachments_check(attachments)
     serial = (serial or "").strip()
+    safety_words = safety_words_in(description)
+    if safety_words:
+        priority = Priority.CRITICAL
     unit = unit_by_serial(serial) if serial else None
     if serial and unit is None:
         # Not attached, but not lost either: staff find and register the unit.
@@ -81,8 +90,13 @@ def request_submit(
             intake_link=intake_link,
             contact=typed_contact(name=name, phone=phone, email=email, language=customer_language()),
         )
+        if safety_words:
+            ticket_safety_flag(created.ticket, safety_words)
         for upload in attachments:
             stored.append(ticket_attach(created.ticket, upload, by_customer=True))
     return SubmittedRequest(
-        created=created, serial_registered=(unit is not None) if serial else None, attachments=stored
+        created=created,
+        serial_registered=(unit is not None) if serial else None,
+        attachments=stored,
+        safety_words=safety_words,
     )

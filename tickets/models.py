@@ -110,6 +110,8 @@ class Ticket(ConcurrentTransitionMixin, TypedContact, Case):
     and writes notifications — all in one transaction.
     """
 
+    NUMBER_PREFIX = "T"  # T2026112300042: numbering.number_next
+
     ticket_type = models.CharField(_("type"), max_length=20, choices=TicketType.choices)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from aftersales.core.models import SlaClock
+from aftersales.core.numbering import is_number_of
 from aftersales.core.selectors import (
     Queue,  # noqa: F401 (re-exported)
     case_clock_filter,
@@ -123,6 +124,11 @@ def ticket_sla_clocks(ticket: Ticket) -> list[SlaClock]:
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
     """The whole timeline for staff, internal notes included."""
     return TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("created_at", "id")
+
+
+def is_ticket_number(value: str) -> bool:
+    """Whether ``value`` is shaped like a ticket number (T2026112300042), for forms of other kinds."""
+    return is_number_of(value.strip().upper(), prefix=Ticket.NUMBER_PREFIX)
 
 
 def ticket_of_customer(*, number: str, customer) -> Ticket | None:

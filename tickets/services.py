@@ -109,7 +109,7 @@ def ticket_create(
     """
     now = now or clock.now()
     ticket = Ticket(
-        number=number_next(prefix="T", at=now),
+        number=number_next(prefix=Ticket.NUMBER_PREFIX, at=now),
         ticket_type=ticket_type,
         channel=channel,
         priority=priority,
@@ -269,6 +269,24 @@ def survey_answer(*, ticket: Ticket, score: int, comment: str = "", agent=None, 
                 },
             )
     return survey
+
+
+def ticket_safety_flag(ticket: Ticket, words: list[str], now: datetime | None = None) -> TicketEvent:
+    """Record for triage that the customer's own words name a danger (``tickets.safety``).
+
+    Called by the public intake in the transaction that registers the request; staff see the event
+    on the ticket, the customer sees the safety advice on the page instead.
+    """
+    return event_append(
+        TICKETS,
+        ticket,
+        "safety_flag",
+        now=now or clock.now(),
+        by_customer=True,
+        note=", ".join(words),
+        data={"safety_words": words},
+        public=False,
+    )
 
 
 def ticket_customer_message(*, ticket: Ticket, body: str, now: datetime | None = None) -> TicketEvent:

@@ -1,5 +1,6 @@
 """Human-readable numbers, unique under concurrency: prefix + local date + 5-digit daily sequence."""
 
+import re
 from datetime import datetime
 
 from django.db import connection
@@ -25,3 +26,8 @@ def number_next(*, prefix: str, at: datetime) -> str:
     """E.g. ``number_next(prefix="T", at=now)`` → ``"T2026112400042"`` (the day in local time)."""
     day = timezone.localtime(at).date()
     return f"{prefix}{day:%Y%m%d}{_next_value(prefix, day):05d}"
+
+
+def is_number_of(value: str, *, prefix: str) -> bool:
+    """Whether ``value`` has the shape ``number_next(prefix=...)`` gives (a check of form, not existence)."""
+    return re.fullmatch(rf"{re.escape(prefix)}\d{{8}}\d{{5,}}", value or "") is not None

@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -59,6 +60,8 @@ def home(request):
     starts = [spec.portal_start for spec in kinds if spec.portal_start]
     context = {
         "cards": [spec.portal_card for spec in kinds],
+        # What each kind promises, worded from its SLA policies (never hand-written on the page).
+        "promises": [line for spec in kinds if spec.portal_promises for line in import_string(spec.portal_promises)()],
         # Where a customer without a link starts: the first kind's intake page.
         "start_url": reverse(starts[0]) if starts else "",
     }

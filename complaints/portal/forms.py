@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.portal.fields import MultipleFileField
 from aftersales.core.portal.forms import IntakeForm
+from tickets import selectors as ticket_selectors
 
 from ..admin_forms import grouped_categories
 
@@ -50,6 +51,19 @@ class ComplaintForm(IntakeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Please choose")), *grouped_categories()]
+
+    def clean_ticket_number(self) -> str:
+        # A mistyped number is caught here; whether it is the customer's own is decided at intake,
+        # which says so on the thanks page without telling anyone whose request a number is.
+        number = self.cleaned_data["ticket_number"].strip().upper()
+        if number and not ticket_selectors.is_ticket_number(number):
+            raise forms.ValidationError(
+                _(
+                    "A request number is the letter T and 13 digits, for example T2026112300042. "
+                    "Check it, or leave this empty."
+                )
+            )
+        return number
 
 
 class ObjectForm(forms.Form):

@@ -38,7 +38,11 @@ def _submit(form: ComplaintForm):
         intake_link=False,  # the thanks page mints the link it shows
     )
     created = submitted.created
-    return created.complaint, {"linked_to": created.duplicate_of.number if created.duplicate_of else ""}
+    unmatched = data["ticket_number"] if submitted.ticket_linked is False else ""
+    return created.complaint, {
+        "linked_to": created.duplicate_of.number if created.duplicate_of else "",
+        "unmatched_ticket": unmatched,
+    }
 
 
 COMPLAINT_PAGE = IntakePage(

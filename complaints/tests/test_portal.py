@@ -118,6 +118,17 @@ def test_a_complaint_is_registered_and_the_link_shown_once(client, staff, at):
     assert again.status_code == 302 and again["Location"] == FORM
 
 
+def test_a_ticket_number_that_is_not_the_customers_is_not_linked_and_the_page_says_so(client, staff, at):
+    # Someone else's request, and a number nobody has: the same answer, which names no owner.
+    stranger = factories.customer(phone="13900009999")
+    other = ticket_create(customer=stranger, ticket_type="repair", description="x", now=T0).ticket
+    for number in (other.number, "T2026112399999"):
+        assert client.post(FORM, {**FIELDS, "ticket_number": number}).status_code == 302
+        text = page_text(client.get("/complaint/thanks/"))
+        assert f"We could not find request {number} under the phone number you gave" in text
+    assert not Complaint.objects.filter(tickets__isnull=False).exists()
+
+
 def test_a_repeat_of_an_open_complaint_is_linked_and_the_thanks_page_says_so(client, staff, at):
     first, _url = tracked(staff, owner=factories.customer(phone="13900001111"))
     assert client.post(FORM, FIELDS).status_code == 302
@@ -134,6 +145,8 @@ def test_a_repeat_of_an_open_complaint_is_linked_and_the_thanks_page_says_so(cli
         ({"name": ""}, "name"),
         ({"description": ""}, "description"),
         ({"email": "not-an-email"}, "email"),
+        ({"ticket_number": "T123"}, "ticket_number"),  # a made-up number is refused, not kept silently
+        ({"ticket_number": "A2026112300042"}, "ticket_number"),
     ],
 )
 def test_form_errors_are_shown_in_the_page_and_nothing_is_written(client, at, change, field):

@@ -35,4 +35,25 @@
       }
     });
   });
+  // The safety advice of the request form, shown as soon as the description names a danger
+  // (the word lists come from tickets/safety.py, the server checks them again on submit).
+  var advice = document.getElementById("safety-advice");
+  document.querySelectorAll("textarea[data-safety-words]").forEach(function (field) {
+    if (!advice) {
+      return;
+    }
+    var words = JSON.parse(field.getAttribute("data-safety-words"));
+    var english = new RegExp("\\b(" + words.english.map(function (word) {
+      return word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }).join("|") + ")\\b", "i");
+    var check = function () {
+      var text = field.value;
+      var found = english.test(text) || words.chinese.some(function (word) {
+        return text.indexOf(word) !== -1;
+      });
+      advice.hidden = !found;
+    };
+    field.addEventListener("input", check);
+    check();
+  });
 })();

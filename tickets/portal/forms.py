@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +11,8 @@ from aftersales.core.portal.fields import MultipleFileField
 from aftersales.core.portal.forms import IntakeForm
 
 from ..choices import Priority, TicketType
+from ..safety import client_patterns
+from .promises import URGENT_PRIORITY, urgent_first_response
 
 TEXT_MAX = 5000
 # What the public may ask for (CONTRACT.md §4); maintenance visits are planned by staff.
@@ -46,10 +50,21 @@ class ServiceRequestForm(IntakeForm):
         required=False,
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The box says what it gets: the first-response promise of the urgent priority's policy.
+        if promise := urgent_first_response():
+            self.fields["urgent"].label = _(
+                "It is urgent (for example, the product cannot be used at all): we answer %(within)s"
+            ) % {"within": promise}
+        # The page's script shows the safety advice as soon as the description names a danger.
+        self.fields["description"].widget.attrs["data-safety-words"] = json.dumps(client_patterns())
+
     @property
     def priority(self) -> str:
-        # The public may say "urgent" (high); staff raise a request to critical after checking it.
-        return Priority.HIGH if self.cleaned_data.get("urgent") else Priority.NORMAL
+        # The public may say "urgent"; staff raise a request to critical after checking it, and safety
+        # words in the description do so at once (intake.request_submit).
+        return URGENT_PRIORITY if self.cleaned_data.get("urgent") else Priority.NORMAL
 
 
 class RateForm(forms.Form):

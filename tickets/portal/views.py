@@ -38,7 +38,7 @@ def _submit(form: ServiceRequestForm):
         intake_link=False,  # the thanks page mints the link it shows
     )
     unregistered = data["serial"].strip() if submitted.serial_registered is False else ""
-    return submitted.created.ticket, {"unregistered_serial": unregistered}
+    return submitted.created.ticket, {"unregistered_serial": unregistered, "safety_words": submitted.safety_words}
 
 
 REQUEST_PAGE = IntakePage(

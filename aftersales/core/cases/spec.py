@@ -187,12 +187,14 @@ class CaseSpec:
     # (mounted at the site root by the portal shell), the template of its card on the portal's home
     # page and the URL name of the page where a customer starts one. ``portal_unit_query`` is the
     # query string that starts one for a known unit (``{serial}`` filled in), for pages such as the
-    # warranty check that offer "request service for this product".
+    # warranty check that offer "request service for this product". ``portal_promises`` is a dotted
+    # path to a function giving the home page's promise lines, worded from the kind's SLA policies.
     trackable: str | None = None
     portal_urls: str | None = None
     portal_card: str | None = None
     portal_start: str | None = None
     portal_unit_query: str | None = None
+    portal_promises: str | None = None
 
     @property
     def case_field(self) -> str:
