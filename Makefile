@@ -27,7 +27,7 @@ run: $(VENV)/.run-installed
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	PATH="$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile start
+	PATH="$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile start --port $${PORT:-8000}
 
 ## make test: the whole suite on real PostgreSQL and Redis (started here if installed but stopped).
 test: $(VENV)/.dev-installed services browser-deps check-migrations

@@ -151,6 +151,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-deliver": {"task": "core.outbox_deliver", "schedule": 30.0},
     "outbox-requeue-stuck": {"task": "core.outbox_requeue_stuck", "schedule": 300.0},
 }
+# /healthz answers 503 "degraded" when deadlines stop being enforced: the oldest due clock waits more
+# than a few sweep intervals, or a message waits for delivery longer than this (no beat, no worker).
+HEALTH_SWEEP_LAG_SECONDS = env.int("HEALTH_SWEEP_LAG_SECONDS", default=5 * 60)
+HEALTH_OUTBOX_WAIT_SECONDS = env.int("HEALTH_OUTBOX_WAIT_SECONDS", default=10 * 60)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

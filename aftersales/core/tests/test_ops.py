@@ -58,6 +58,7 @@ def test_healthz_is_ok_with_the_real_database_and_redis(client):
     assert body["broker"] == "ok"
     assert body["sla_sweep_lag_seconds"] == 0
     assert body["outbox_pending"] == 0
+    assert (body["status"], body["reasons"]) == ("ok", [])
     assert body["version"] == settings.SPECTACULAR_SETTINGS["VERSION"]
     # A load balancer must see the live state, never a cached answer.
     assert "no-cache" in response["Cache-Control"]
@@ -102,7 +103,7 @@ def test_healthz_reports_sweep_lag_and_overdue_outbox_messages(client, always_ca
     clock_start(subject=customer, name="resolution", target=timedelta(hours=1), calendar=always_calendar, now=now)
     SlaClock.objects.update(next_check_at=now - timedelta(minutes=90))
     for key, status, next_attempt_at in [
-        ("overdue", OutboxMessage.Status.PENDING, now - timedelta(minutes=10)),
+        ("overdue", OutboxMessage.Status.PENDING, now - timedelta(minutes=15)),
         ("just-queued", OutboxMessage.Status.PENDING, now),  # within the minute Celery gets
         ("delivered", OutboxMessage.Status.SENT, now - timedelta(minutes=10)),
     ]:
@@ -115,10 +116,57 @@ def test_healthz_reports_sweep_lag_and_overdue_outbox_messages(client, always_ca
             next_attempt_at=next_attempt_at,
         )
 
-    body = client.get("/healthz").json()
+    response = client.get("/healthz")
+    body = response.json()
 
     assert 90 * 60 <= body["sla_sweep_lag_seconds"] < 95 * 60
     assert body["outbox_pending"] == 1
+    assert 15 * 60 <= body["outbox_oldest_wait_seconds"] < 16 * 60
+    # Deadlines are not being enforced: degraded, and 503 so that monitoring pages someone.
+    assert response.status_code == 503
+    assert body["status"] == "degraded" and body["reasons"] == ["sla_sweep_lagging", "outbox_stuck"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lag", "wait", "status", "reasons"),
+    [
+        (timedelta(minutes=4), timedelta(minutes=9), 200, []),  # within a few sweep intervals: fine
+        (timedelta(minutes=6), None, 503, ["sla_sweep_lagging"]),  # beat stopped
+        (None, timedelta(minutes=11), 503, ["outbox_stuck"]),  # no worker delivers
+    ],
+)
+def test_healthz_is_degraded_when_beat_or_the_workers_stop(client, always_calendar, lag, wait, status, reasons):
+    now = timezone.now()
+    if lag:
+        customer = customer_create(name="赵敏", phone="13800138001")
+        clock_start(subject=customer, name="resolution", target=timedelta(hours=1), calendar=always_calendar, now=now)
+        SlaClock.objects.update(next_check_at=now - lag)
+    if wait:
+        OutboxMessage.objects.create(
+            key="waiting", channel="sms", recipient="13800138001", template="sla_warning", next_attempt_at=now - wait
+        )
+
+    response = client.get("/healthz")
+
+    assert response.status_code == status
+    assert response.json()["reasons"] == reasons
+    assert response.json()["status"] == ("degraded" if reasons else "ok")
+
+
+@pytest.mark.django_db
+def test_healthz_thresholds_are_settings(client, always_calendar, settings):
+    settings.HEALTH_OUTBOX_WAIT_SECONDS = 60 * 60
+    OutboxMessage.objects.create(
+        key="waiting",
+        channel="sms",
+        recipient="13800138001",
+        template="sla_warning",
+        next_attempt_at=timezone.now() - timedelta(minutes=30),
+    )
+    assert client.get("/healthz").status_code == 200
+    settings.HEALTH_OUTBOX_WAIT_SECONDS = 20 * 60
+    assert client.get("/healthz").json()["reasons"] == ["outbox_stuck"]
 
 
 # --- Roles ----------------------------------------------------------------------------------
