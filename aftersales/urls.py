@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from aftersales.core import views as core_views
+from aftersales.core.admin_inbox import inbox_urls
 from warranty.api.public import PublicWarrantyCheckView
 
 api_v1 = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", include("aftersales.portal.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    *inbox_urls(),  # /admin/inbox/: the staff's in-app notifications (before the admin's catch-all)
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -22,3 +22,7 @@ class ComplaintsConfig(AppConfig):
 
         register_clock_subject(Complaint, describe_complaint_for_message)
         register_clock_subject(CorrectiveAction, describe_corrective_for_message)
+        # Its panels on the staff start page ("My work").
+        from .workspace import register_panels
+
+        register_panels()

@@ -22,3 +22,7 @@ class EmergencyConfig(AppConfig):
 
         register_clock_subject(Incident, describe_incident_for_message)
         register_clock_subject(ChecklistItem, describe_item_for_message)
+        # Its panel on the staff start page ("My work").
+        from .workspace import register_panels
+
+        register_panels()

@@ -20,3 +20,7 @@ class TicketsConfig(AppConfig):
         from .sla import describe_for_message
 
         register_clock_subject(Ticket, describe_for_message)
+        # Its panels on the staff start page ("My work").
+        from .workspace import register_panels
+
+        register_panels()

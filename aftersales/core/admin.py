@@ -30,6 +30,8 @@ from .sla.services import ACKNOWLEDGE_UNREACHED, unreached_breach_acknowledge
 admin.site.site_header = _("After-sales service")
 admin.site.site_title = _("After-sales service")
 admin.site.index_title = _("Service desk")
+# The start page shows each person their own work first (core.workspace), then the usual app list.
+admin.site.index_template = "admin/workspace_index.html"
 
 
 class LockoutAdminAuthenticationForm(AdminAuthenticationForm):

@@ -31,3 +31,8 @@ class CoreConfig(AppConfig):
         from .sla.messages import SLA_TEMPLATES, sla_message_context
 
         register_message_context(sla_message_context, *SLA_TEMPLATES)
+
+        # The start page's panel of escalations that reached the user (core.workspace).
+        from .workspace import register_core_panels
+
+        register_core_panels()

@@ -40,6 +40,7 @@ def register_message_context(provider: MessageContextProvider, *templates: str) 
 class RenderedMessage:
     subject: str
     body: str
+    url: str = ""  # the staff page the message is about, when it names one (the inbox links it)
 
 
 def _render(name: str, language: str, part: str, context: dict) -> str:
@@ -63,4 +64,4 @@ def render_message(message: OutboxMessage, *, extra: dict | None = None) -> Rend
         # A subject is one line whatever the template's line breaks.
         subject = " ".join(_render(message.template, message.language, "subject", context).split())
         body = _render(message.template, message.language, "body", context)
-    return RenderedMessage(subject=subject, body=body)
+    return RenderedMessage(subject=subject, body=body, url=str(context.get("url") or ""))
