@@ -16,10 +16,10 @@ from aftersales.core.models import ClockEvent, Customer, SlaClock
 from aftersales.core.sla.sweep import sla_sweep
 from aftersales.core.trackables import trackable_find
 from complaints.models import Complaint, ComplaintEvent
+from devdata.synth import tracking_token_for
 from tickets.choices import OPEN_STATUSES, PAUSED_STATUSES, ClockName, Status
 from tickets.models import Survey, Ticket, TicketEvent
 from tickets.services import ticket_create, ticket_transition
-from tickets.synth import tracking_token_for
 from warranty.models import RegisteredUnit
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("committed_sla_matrix")]
