@@ -4,30 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from aftersales.core.calendars.engine import add_business_time, business_time_between
 from aftersales.core.models import ClockEvent, SlaClock
 from aftersales.core.models.sla import BREACH_THRESHOLD
+from aftersales.core.sla import changes
 
 from .bulk import Table
 
 
 class SimClock:
-    """An ``SlaClock`` replayed in memory with the rules of aftersales/core/sla (services, evaluation).
+    """An ``SlaClock`` held in memory, moved by the engine's own functions (``core.sla.changes``).
 
+    Its attributes are the model's fields, so ``changes`` reads and writes them as it does a row's.
     ``catch_up`` is the sweep that ran all along: every checkpoint at or before a moment is recorded
-    once, with ``recorded_at`` up to a minute later (the beat interval).
+    once (the unique index of ``ClockEvent``), with ``recorded_at`` up to 30 s later (beat's lag).
+    Each change is what ``core.sla.services`` does after that sweep: settle, change, append the event.
     """
 
     __slots__ = (
         "breached_at",
         "calendar_id",
         "cancelled_at",
-        "consumed",
+        "consumed_seconds",
         "cycle",
         "due_at",
         "events",
         "met_at",
         "name",
+        "next_check_at",
         "paused_at",
         "paused_seconds",
         "pk",
@@ -36,110 +39,63 @@ class SimClock:
         "spec",
         "started_at",
         "state",
-        "target",
+        "target_seconds",
         "thresholds",
     )
 
     def __init__(self, pk, name, target, thresholds, calendar_id, spec, at, cycle=1) -> None:
-        self.pk, self.name, self.cycle, self.target = pk, name, cycle, target
-        self.thresholds = sorted({int(p) for p in thresholds if 0 < int(p) < BREACH_THRESHOLD})
+        self.pk, self.name, self.cycle, self.target_seconds = pk, name, cycle, target
+        self.thresholds = changes.warning_thresholds(thresholds)
         self.calendar_id, self.spec = calendar_id, spec
-        self.state = SlaClock.State.RUNNING
-        self.started_at = self.segment_started_at = at
-        self.consumed = self.paused_seconds = 0
         self.paused_at = self.met_at = self.breached_at = self.cancelled_at = None
-        self.due_at = self._add(at, target)
+        changes.begin(self, spec, at)
         self.recorded: set[int] = set()
         self.events = [(ClockEvent.Kind.STARTED, None, at, at, 0)]
-
-    def _add(self, start: datetime, seconds: int) -> datetime:
-        if self.spec.always_open:
-            return start + timedelta(seconds=seconds)
-        return add_business_time(start, timedelta(seconds=seconds), self.spec)
-
-    def _between(self, start: datetime, end: datetime) -> int:
-        if self.spec.always_open:
-            return max(int((end - start).total_seconds()), 0)
-        return max(int(business_time_between(start, end, self.spec).total_seconds()), 0)
-
-    def checkpoints(self):
-        for percent in (*self.thresholds, BREACH_THRESHOLD):
-            left = max(self.target * percent // 100 - self.consumed, 0)
-            yield percent, self._add(self.segment_started_at, left)
 
     def counting(self) -> bool:
         return self.state in (SlaClock.State.RUNNING, SlaClock.State.BREACHED)
 
-    def catch_up(self, at: datetime) -> int:
-        """Record what fell due by ``at``; returns the number of breaches recorded."""
-        if not self.counting():
-            return 0
+    def _record(self, events, at: datetime) -> int:
+        """Record each due event not recorded before; returns the number of breaches recorded."""
         breaches = 0
-        for percent, moment in self.checkpoints():
-            if moment > at:
-                break
-            if percent in self.recorded:
+        for event in events:
+            if event.threshold in self.recorded:
                 continue
-            self.recorded.add(percent)
-            recorded_at = min(moment + timedelta(seconds=30), at)
-            if percent >= BREACH_THRESHOLD:
-                self.events.append((ClockEvent.Kind.BREACHED, percent, moment, recorded_at, self.target))
-                self.state = SlaClock.State.BREACHED
-                self.breached_at = self.breached_at or moment
-                breaches += 1
-            else:
-                consumed = self.target * percent // 100
-                self.events.append((ClockEvent.Kind.WARNING, percent, moment, recorded_at, consumed))
+            self.recorded.add(event.threshold)
+            recorded_at = min(event.occurred_at + timedelta(seconds=30), at)
+            self.events.append((event.kind, event.threshold, event.occurred_at, recorded_at, event.consumed_seconds))
+            breaches += event.threshold >= BREACH_THRESHOLD
         return breaches
 
-    def next_check_at(self, now: datetime) -> datetime | None:
+    def catch_up(self, at: datetime) -> int:
+        """The sweep at ``at``: record what fell due; returns the number of breaches recorded."""
         if not self.counting():
-            return None
-        for percent, moment in self.checkpoints():
-            if moment > now and percent not in self.recorded:
-                return moment
-        return None
+            return 0
+        return self._record(changes.settle(self, self.spec, at), at)
 
-    def _consume(self, at: datetime) -> None:
-        self.consumed += self._between(self.segment_started_at, at)
-        self.segment_started_at = None
+    def _change(self, kind: str, at: datetime) -> None:
+        self.events.append((kind, None, at, at, self.consumed_seconds))
 
     def pause(self, at: datetime) -> int:
         breaches = self.catch_up(at)
-        self._consume(at)
-        self.state, self.paused_at = SlaClock.State.PAUSED, at
-        self.events.append((ClockEvent.Kind.PAUSED, None, at, at, self.consumed))
+        changes.pause(self, self.spec, at)
+        self._change(ClockEvent.Kind.PAUSED, at)
         return breaches
 
     def resume(self, at: datetime) -> None:
-        self.paused_seconds += max(int((at - self.paused_at).total_seconds()), 0)
-        self.paused_at, self.segment_started_at = None, at
-        self.state = SlaClock.State.BREACHED if self.breached_at else SlaClock.State.RUNNING
-        if self.breached_at is None:
-            self.due_at = self._add(at, max(self.target - self.consumed, 0))
-        self.events.append((ClockEvent.Kind.RESUMED, None, at, at, self.consumed))
-
-    def _finish(self, at: datetime, state: str) -> int:
-        breaches = 0
-        if self.state == SlaClock.State.PAUSED:
-            self.paused_seconds += max(int((at - self.paused_at).total_seconds()), 0)
-            self.paused_at = None
-        else:
-            breaches = self.catch_up(at)
-            self._consume(at)
-        self.state = state
-        return breaches
+        changes.resume(self, self.spec, at)
+        self._change(ClockEvent.Kind.RESUMED, at)
 
     def stop(self, at: datetime) -> int:
-        breaches = self._finish(at, SlaClock.State.MET)
-        self.met_at = at
-        self.events.append((ClockEvent.Kind.MET, None, at, at, self.consumed))
+        breaches = self.catch_up(at)
+        changes.stop(self, self.spec, at)
+        self._change(ClockEvent.Kind.MET, at)
         return breaches
 
     def cancel(self, at: datetime) -> int:
-        breaches = self._finish(at, SlaClock.State.CANCELLED)
-        self.cancelled_at = at
-        self.events.append((ClockEvent.Kind.CANCELLED, None, at, at, self.consumed))
+        breaches = self.catch_up(at)
+        changes.cancel(self, self.spec, at)
+        self._change(ClockEvent.Kind.CANCELLED, at)
         return breaches
 
 
@@ -189,7 +145,7 @@ class ClockRows:
 
     def write(self, object_id: int, clock: SimClock, result) -> None:
         """The clock as it stands at *now* (its next checkpoint for the sweep) and its events."""
-        next_check = clock.next_check_at(self.now)
+        next_check = clock.next_check_at  # the sweep ran at *now* (catch_up) or the clock is not counting
         if clock.state in ("running", "paused", "breached"):
             result.open_clocks += 1
         if next_check is not None:
@@ -202,12 +158,12 @@ class ClockRows:
                 clock.name,
                 clock.cycle,
                 clock.calendar_id,
-                clock.target,
+                clock.target_seconds,
                 clock.thresholds,
                 clock.state,
                 clock.started_at,
                 clock.segment_started_at,
-                clock.consumed,
+                clock.consumed_seconds,
                 clock.paused_at,
                 clock.paused_seconds,
                 clock.due_at,
