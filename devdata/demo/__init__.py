@@ -7,9 +7,9 @@ warranty demo, the complaints on the tickets).
 
 from __future__ import annotations
 
-from . import complaints, core, tickets, warranty
+from . import complaints, core, emergency, tickets, warranty
 
-SEEDS = (core, warranty, tickets, complaints)
+SEEDS = (core, warranty, tickets, complaints, emergency)
 
 
 def seed_all(stdout) -> None:

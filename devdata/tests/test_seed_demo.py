@@ -9,8 +9,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from aftersales.core.models import CalendarDay, Customer
+from aftersales.core.models import CalendarDay, Customer, SlaClock
 from devdata.demo.core import DEMO_PASSWORD
+from emergency.models import ChecklistItem, Incident, IncidentEvent, PlanItem, ResponsePlan
 
 
 def run_command(name: str, *args) -> str:
@@ -25,6 +26,12 @@ def demo_counts() -> dict[str, int]:
         "customers": Customer.objects.count(),
         "calendar_days": CalendarDay.objects.count(),
         "groups": Group.objects.count(),
+        "incidents": Incident.objects.count(),
+        "incident_events": IncidentEvent.objects.count(),
+        "plans": ResponsePlan.objects.count(),
+        "plan_items": PlanItem.objects.count(),
+        "checklist_items": ChecklistItem.objects.count(),
+        "clocks": SlaClock.objects.count(),
     }
 
 
@@ -36,6 +43,7 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_users():
 
     assert demo_counts() == after_first
     assert after_first["customers"] > 0
+    assert after_first["incidents"] == 2 and after_first["plans"] == 9  # CONTRACT §1: a plan per type
     # This year's and next year's holidays, so deadlines near New Year are counted correctly.
     this_year = date.today().year
     assert CalendarDay.objects.filter(date__year=this_year).exists()
