@@ -94,10 +94,6 @@ def customer_units_visible(units: QuerySet[RegisteredUnit], *, customer_id: int,
     return units.filter(customer_id=customer_id, customer__in=customers_visible_to(user))
 
 
-def units_purchased_between(*, first: date, last: date) -> QuerySet[RegisteredUnit]:
-    return RegisteredUnit.objects.filter(purchase_date__range=(first, last))
-
-
 def _purchase_dates_expiring(months: int, first: date, last: date) -> tuple[date, date]:
     """The purchase dates whose base warranty of ``months`` ends between ``first`` and ``last``."""
     day = timedelta(days=1)

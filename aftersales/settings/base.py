@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "emergency",
     "kpi",
     "aftersales.portal",
+    "devdata",
 ]
 
 MIDDLEWARE = [

@@ -21,8 +21,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from aftersales.core.models import ApiToken  # noqa: E402
 from aftersales.core.roles import SUPERVISOR  # noqa: E402
+from devdata.synth import tracking_token_for  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
-from tickets.synth import tracking_token_for  # noqa: E402
 from warranty.models import RegisteredUnit  # noqa: E402
 
 USERNAME = "bench_supervisor"

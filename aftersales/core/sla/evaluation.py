@@ -4,10 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from ..calendars.engine import CalendarSpec, add_business_time
 from ..models import SlaClock
 from ..models.sla import BREACH_THRESHOLD
+
+
+class ClockFields(Protocol):
+    """The fields of ``core.SlaClock`` the pure clock functions read and write: a row, or a clock held in
+    memory by the synthetic history (``devdata.synth.clocks.SimClock``)."""
+
+    pk: Any
+    target_seconds: int
+    thresholds: Any
+    state: str
+    started_at: datetime
+    segment_started_at: datetime | None
+    consumed_seconds: int
+    paused_at: datetime | None
+    paused_seconds: int
+    due_at: datetime | None
+    met_at: datetime | None
+    breached_at: datetime | None
+    cancelled_at: datetime | None
+    next_check_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -22,12 +43,12 @@ class DueEvent:
         return "breached" if self.threshold >= BREACH_THRESHOLD else "warning"
 
 
-def _checkpoints(clock: SlaClock) -> list[int]:
+def _checkpoints(clock: ClockFields) -> list[int]:
     warnings = sorted({int(p) for p in clock.thresholds if 0 < int(p) < BREACH_THRESHOLD})
     return [*warnings, BREACH_THRESHOLD]
 
 
-def checkpoint_moments(clock: SlaClock, spec: CalendarSpec) -> list[tuple[int, datetime]]:
+def checkpoint_moments(clock: ClockFields, spec: CalendarSpec) -> list[tuple[int, datetime]]:
     """When each threshold (and the due time, 100 %) is reached if the clock keeps running.
 
     Thresholds already used up before the current running segment are placed at its start.
@@ -42,7 +63,7 @@ def checkpoint_moments(clock: SlaClock, spec: CalendarSpec) -> list[tuple[int, d
 
 
 def due_events(
-    clock: SlaClock, spec: CalendarSpec, now: datetime, *, warnings: bool = True
+    clock: ClockFields, spec: CalendarSpec, now: datetime, *, warnings: bool = True
 ) -> tuple[list[DueEvent], datetime | None]:
     """Events due by ``now`` and the next moment worth checking (None when nothing is left)."""
     if clock.state not in (SlaClock.State.RUNNING, SlaClock.State.BREACHED):

@@ -16,7 +16,8 @@ from django.db import connection, models
 
 from ..calendars.engine import CalendarSpec
 from ..models import ClockEvent, SlaClock
-from .evaluation import DueEvent, due_events
+from .changes import settle
+from .evaluation import DueEvent
 from .registry import RecordedClockEvent, dispatch
 
 _COLUMNS = ("clock", "kind", "threshold", "occurred_at", "recorded_at", "consumed_seconds", "note")
@@ -107,13 +108,7 @@ def record_due_events(
     by_id = {clock.pk: clock for clock in clocks}
     due: list[DueEvent] = []
     for clock in by_id.values():
-        events, next_check = due_events(clock, specs[clock.calendar_id], now, warnings=warnings)
-        clock.next_check_at = next_check
-        for event in events:
-            if event.kind == ClockEvent.Kind.BREACHED:
-                clock.state = SlaClock.State.BREACHED
-                clock.breached_at = clock.breached_at or event.occurred_at
-        due += events
+        due += settle(clock, specs[clock.calendar_id], now, warnings=warnings)
     occurred = {(event.clock_id, event.threshold): event.occurred_at for event in due}
     recorded = [
         RecordedClockEvent(

@@ -14,11 +14,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
 from .. import clock as wall_clock
-from ..calendars.engine import add_business_time, business_time_between
 from ..calendars.services import calendar_spec
 from ..models import BusinessCalendar, ClockEvent, SlaClock, UnreachedBreach
 from ..models.sla import BREACH_THRESHOLD, DEFAULT_THRESHOLDS
-from .evaluation import due_events
+from . import changes
 from .recording import record_due_events
 
 
@@ -41,22 +40,6 @@ def _append_event(clock: SlaClock, kind: str, now: datetime, *, actor=None, note
 def _locked(clock: SlaClock) -> SlaClock:
     """Re-read the clock under a row lock so concurrent changes serialise."""
     return SlaClock.objects.select_for_update().get(pk=clock.pk)
-
-
-def _reschedule(clock: SlaClock, now: datetime) -> None:
-    """Recompute due_at and next_check_at of a running clock from its segment start.
-
-    Checkpoints at or before ``now`` were recorded when the clock was paused, except on a fresh
-    start with a tiny target (1 % of 50 s is 0 s): then the sweep is asked to look right away.
-    """
-    spec = calendar_spec(clock.calendar_id)
-    if clock.breached_at is None:
-        left = max(clock.target_seconds - clock.consumed_seconds, 0)
-        # A running clock has a segment start (set by start and resume).
-        clock.due_at = add_business_time(clock.segment_started_at, timedelta(seconds=left), spec)  # type: ignore[arg-type]
-    already_due, clock.next_check_at = due_events(clock, spec, now)
-    if already_due and clock.consumed_seconds == 0 and clock.breached_at is None:
-        clock.next_check_at = now
 
 
 def _validate_thresholds(thresholds: Sequence[int]) -> list[int]:
@@ -96,10 +79,8 @@ def clock_start(
         calendar=calendar,
         target_seconds=int(target.total_seconds()),
         thresholds=_validate_thresholds(thresholds),
-        started_at=now,
-        segment_started_at=now,
     )
-    _reschedule(clock, now)
+    changes.begin(clock, calendar_spec(calendar.pk), now)
     clock.save()
     _append_event(clock, ClockEvent.Kind.STARTED, now, actor=actor)
     return clock
@@ -110,13 +91,6 @@ def _settle(clock: SlaClock, now: datetime, *, warnings: bool) -> None:
     record_due_events([clock], {clock.calendar_id: calendar_spec(clock.calendar_id)}, now, warnings=warnings)
 
 
-def _consume_segment(clock: SlaClock, now: datetime) -> None:
-    # Only a running clock consumes a segment, and a running clock has its start.
-    used = business_time_between(clock.segment_started_at, now, calendar_spec(clock.calendar_id))  # type: ignore[arg-type]
-    clock.consumed_seconds += max(int(used.total_seconds()), 0)
-    clock.segment_started_at = None
-
-
 @transaction.atomic
 def clock_pause(*, clock: SlaClock, now: datetime | None = None, actor=None, note: str = "") -> SlaClock:
     """Stop counting (awaiting customer / parts); the pause and its reason are logged."""
@@ -125,10 +99,7 @@ def clock_pause(*, clock: SlaClock, now: datetime | None = None, actor=None, not
     if clock.state not in (SlaClock.State.RUNNING, SlaClock.State.BREACHED):
         raise ClockStateError(f"cannot pause a {clock.state} clock")
     _settle(clock, now, warnings=True)
-    _consume_segment(clock, now)
-    clock.state = SlaClock.State.PAUSED
-    clock.paused_at = now
-    clock.next_check_at = None
+    changes.pause(clock, calendar_spec(clock.calendar_id), now)
     clock.save()
     _append_event(clock, ClockEvent.Kind.PAUSED, now, actor=actor, note=note)
     return clock
@@ -140,11 +111,7 @@ def clock_resume(*, clock: SlaClock, now: datetime | None = None, actor=None, no
     clock = _locked(clock)
     if clock.state != SlaClock.State.PAUSED:
         raise ClockStateError(f"cannot resume a {clock.state} clock")
-    clock.paused_seconds += max(int((now - clock.paused_at).total_seconds()), 0)  # type: ignore[operator]  # paused
-    clock.paused_at = None
-    clock.segment_started_at = now
-    clock.state = SlaClock.State.BREACHED if clock.breached_at else SlaClock.State.RUNNING
-    _reschedule(clock, now)
+    changes.resume(clock, calendar_spec(clock.calendar_id), now)
     clock.save()
     _append_event(clock, ClockEvent.Kind.RESUMED, now, actor=actor, note=note)
     return clock
@@ -163,13 +130,7 @@ def clock_stop(*, clock: SlaClock, now: datetime | None = None, actor=None, note
         raise ClockStateError(f"cannot stop a {clock.state} clock")
     if clock.state != SlaClock.State.PAUSED:
         _settle(clock, now, warnings=False)
-        _consume_segment(clock, now)
-    else:
-        clock.paused_seconds += max(int((now - clock.paused_at).total_seconds()), 0)  # type: ignore[operator]  # paused
-        clock.paused_at = None
-    clock.state = SlaClock.State.MET
-    clock.met_at = now
-    clock.next_check_at = None
+    changes.stop(clock, calendar_spec(clock.calendar_id), now)
     clock.save()
     _append_event(clock, ClockEvent.Kind.MET, now, actor=actor, note=note)
     return clock
@@ -189,11 +150,7 @@ def clock_cancel(*, clock: SlaClock, now: datetime | None = None, actor=None, no
     if clock.state != SlaClock.State.PAUSED:
         # A promise broken before the cancellation stays broken, whenever the sweep last ran.
         _settle(clock, now, warnings=False)
-        _consume_segment(clock, now)
-    clock.state = SlaClock.State.CANCELLED
-    clock.cancelled_at = now
-    clock.paused_at = None
-    clock.next_check_at = None
+    changes.cancel(clock, calendar_spec(clock.calendar_id), now)
     clock.save()
     _append_event(clock, ClockEvent.Kind.CANCELLED, now, actor=actor, note=note)
     return clock

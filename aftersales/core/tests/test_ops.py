@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
@@ -23,9 +22,8 @@ from django.utils.translation import gettext
 
 from aftersales.celery import app as celery_app
 from aftersales.core import roles
-from aftersales.core.demo import DEMO_PASSWORD
 from aftersales.core.logging import JsonFormatter
-from aftersales.core.models import CalendarDay, Customer, OutboxMessage, SlaClock
+from aftersales.core.models import CalendarDay, OutboxMessage, SlaClock
 from aftersales.core.services import customer_create
 from aftersales.core.sla.services import clock_start
 
@@ -228,60 +226,6 @@ def test_roles_sync_recreates_a_deleted_group():
         permission_names(Group.objects.get(name=roles.COORDINATOR))
         >= roles.declared_role_permissions()[roles.COORDINATOR]
     )
-
-
-# --- seed_demo ------------------------------------------------------------------------------
-
-
-def demo_counts() -> dict[str, int]:
-    return {
-        "users": get_user_model().objects.count(),
-        "customers": Customer.objects.count(),
-        "calendar_days": CalendarDay.objects.count(),
-        "groups": Group.objects.count(),
-    }
-
-
-@pytest.mark.django_db
-def test_seed_demo_is_idempotent_and_creates_the_demo_users():
-    first_output = run_command("seed_demo")
-    after_first = demo_counts()
-    second_output = run_command("seed_demo")
-
-    assert demo_counts() == after_first
-    assert after_first["customers"] > 0
-    # This year's and next year's holidays, so deadlines near New Year are counted correctly.
-    this_year = date.today().year
-    assert CalendarDay.objects.filter(date__year=this_year).exists()
-    assert CalendarDay.objects.filter(date__year=this_year + 1).exists()
-
-    users = {user.username: user for user in get_user_model().objects.prefetch_related("groups")}
-    for username in ("admin", "agent", "technician", "supervisor", "manager", "coordinator"):
-        user = users[username]
-        assert user.check_password("aftersales-demo"), username
-        assert user.is_staff and user.is_active
-        if username == "admin":
-            assert user.is_superuser
-        else:
-            assert not user.is_superuser
-            assert [group.name for group in user.groups.all()] == [username]
-        # It prints the logins, every run, so a newcomer sees how to sign in.
-        assert re.search(rf"^\s+{username}\s", second_output, re.MULTILINE)
-    assert DEMO_PASSWORD == "aftersales-demo"
-    assert "aftersales-demo" in first_output and "aftersales-demo" in second_output
-
-
-@pytest.mark.django_db
-def test_seed_demo_does_not_reset_a_changed_demo_password():
-    run_command("seed_demo")
-    admin = get_user_model().objects.get(username="admin")
-    admin.set_password("changed-by-the-operator")
-    admin.save()
-
-    run_command("seed_demo")
-
-    admin.refresh_from_db()
-    assert admin.check_password("changed-by-the-operator")
 
 
 # --- fill_holidays --------------------------------------------------------------------------

@@ -29,20 +29,19 @@ from django.utils import timezone
 
 from aftersales.core import clock as core_clock
 from aftersales.core import roles
-from aftersales.core.demo import DEMO_PASSWORD
 from aftersales.core.models import Customer, OutboxMessage, Region, SlaClock
 from aftersales.core.outbox.services import outbox_settle_history
 from aftersales.core.selectors import customer_list
 from aftersales.core.services import customer_create
 from aftersales.core.sla.sweep import sla_sweep
+from devdata.demo.core import DEMO_PASSWORD
+from tickets import services
+from tickets.choices import Channel, FollowUpKind, Priority, Status, TicketType
+from tickets.models import FollowUp, StandbyLoan, StandbyUnit, Survey, Technician, Ticket, TicketEvent
 from warranty.choices import Charge, FaultCause, ProductKind
 from warranty.models import ProductCategory, ProductModel, RegisteredUnit
 from warranty.selectors import unit_list
 from warranty.services import warranty_decide
-
-from . import services
-from .choices import Channel, FollowUpKind, Priority, Status, TicketType
-from .models import FollowUp, StandbyLoan, StandbyUnit, Survey, Technician, Ticket, TicketEvent
 
 SEED = 20260302
 HISTORY_DAYS = 90
@@ -1063,7 +1062,7 @@ def build_plans(planner: Planner, real_now: datetime) -> list[Plan]:
 
 
 def _policies() -> dict:
-    from .models import SlaPolicy
+    from tickets.models import SlaPolicy
 
     targets = {}
     for policy in SlaPolicy.objects.all():

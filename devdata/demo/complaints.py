@@ -30,12 +30,11 @@ from aftersales.core import clock as core_clock
 from aftersales.core.models import OutboxMessage, SlaClock
 from aftersales.core.outbox.services import outbox_settle_history
 from aftersales.core.sla.sweep import sla_sweep
+from complaints import services
+from complaints.choices import Channel
+from complaints.models import BreachReport, Complaint, ComplaintEvent, CorrectiveAction
 from tickets.models import Ticket
 from warranty.models import RegisteredUnit
-
-from . import services
-from .choices import Channel
-from .models import BreachReport, Complaint, ComplaintEvent, CorrectiveAction
 
 HISTORY_DAYS = 90
 # An internal note on the first demo complaint: its presence means the history was already loaded.

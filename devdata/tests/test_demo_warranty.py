@@ -9,10 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from aftersales.core import demo as core_demo
-from aftersales.core.demo import DEMO_CUSTOMERS
 from aftersales.core.models import Customer
-from warranty import demo
+from devdata.demo import core as core_demo
+from devdata.demo import warranty as demo
+from devdata.demo.core import DEMO_CUSTOMERS
 from warranty.choices import ProductKind, ServiceMode
 from warranty.models import (
     ComponentWarranty,

@@ -18,12 +18,11 @@ from django.utils import timezone
 
 from aftersales.core.models import Customer
 from aftersales.core.services import customer_create, region_get_or_create
-
-from . import selectors, services
-from .admin_selectors import first_purchase_covering
-from .choices import DEFAULT_EXCLUSIONS, ExclusionTerms, FaultCause, ProductKind, SalesChannel, ServiceMode
-from .models import ProductCategory, ProductModel, RegisteredUnit, WarrantyPolicy
-from .periods import last_covered_day
+from warranty import selectors, services
+from warranty.admin_selectors import first_purchase_covering
+from warranty.choices import DEFAULT_EXCLUSIONS, ExclusionTerms, FaultCause, ProductKind, SalesChannel, ServiceMode
+from warranty.models import ProductCategory, ProductModel, RegisteredUnit, WarrantyPolicy
+from warranty.periods import last_covered_day
 
 SEED = 20260101
 

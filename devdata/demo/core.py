@@ -1,7 +1,7 @@
 """Demo data of the core: role users, calendars, regions, customers. Idempotent.
 
-``manage.py seed_demo`` runs the ``seed`` function of every app's ``demo`` module in app order,
-so later apps add their own demo data without touching this file.
+``manage.py seed_demo`` runs it first (``devdata.demo.SEEDS``); the other modules of ``devdata.demo``
+add each app's data on top.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from . import roles
-from .calendars.services import calendar_ensure_defaults, calendar_fill_public_holidays
-from .models import Customer
-from .services import customer_create, region_get_or_create
+from aftersales.core import roles
+from aftersales.core.calendars.services import calendar_ensure_defaults, calendar_fill_public_holidays
+from aftersales.core.models import Customer
+from aftersales.core.services import customer_create, region_get_or_create
 
 DEMO_PASSWORD = "aftersales-demo"  # noqa: S105 - the published demo password (CONTRACT.md §2)
 DEMO_USERS = [

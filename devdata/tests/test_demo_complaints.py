@@ -9,9 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from aftersales.core import demo as core_demo
 from aftersales.core.models import OutboxMessage, SlaClock
-from complaints import demo
 from complaints.choices import Category, Channel, CorrectiveStatus, Severity, Status
 from complaints.models import (
     BreachReport,
@@ -20,7 +18,9 @@ from complaints.models import (
     CorrectiveAction,
     StaffComplaintRecord,
 )
-from warranty import demo as warranty_demo
+from devdata.demo import complaints as demo
+from devdata.demo import core as core_demo
+from devdata.demo import warranty as warranty_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -1,12 +1,12 @@
 """``manage.py synth_data --tickets N [--seed S]``: bulk synthetic history for benchmarks (CONTRACT §1).
 
 Loads into a fresh PostgreSQL database only (it refuses one that has tickets); what it writes and
-how it stays consistent with the services is described in ``tickets/synth.py``.
+how it stays consistent with the services is described in ``devdata/synth/``.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tickets.synth import SynthRefused, synth_history
+from devdata.synth import SynthRefused, synth_history
 
 
 class Command(BaseCommand):
