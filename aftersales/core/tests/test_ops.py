@@ -407,6 +407,7 @@ def test_locale_middleware_is_active():
     )
 
 
+@pytest.mark.django_db  # the home page reads its promises from the SLA matrix
 def test_portal_home_in_english_for_an_english_browser(client):
     response = client.get("/", headers={"Accept-Language": "en"})
 
@@ -417,6 +418,7 @@ def test_portal_home_in_english_for_an_english_browser(client):
     assert "How can we help?" in page
 
 
+@pytest.mark.django_db  # the home page reads its promises from the SLA matrix
 def test_portal_home_in_chinese_by_default(client):
     response = client.get("/")
 
@@ -428,6 +430,7 @@ def test_portal_home_in_chinese_by_default(client):
         assert gettext("How can we help?") in page
 
 
+@pytest.mark.django_db  # the home page reads its promises from the SLA matrix
 def test_set_language_switches_the_portal_to_english_and_back(client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
 
@@ -450,6 +453,7 @@ def test_set_language_ignores_an_unsafe_next_url(client):
     assert "evil.example" not in response["Location"]
 
 
+@pytest.mark.django_db  # the home page reads its promises from the SLA matrix
 def test_set_language_ignores_an_unknown_language(client):
     client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
 
@@ -460,6 +464,7 @@ def test_set_language_ignores_an_unknown_language(client):
     not (BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo").exists(),
     reason="no compiled Chinese catalogue yet (locale/zh_Hans/LC_MESSAGES/django.mo)",
 )
+@pytest.mark.django_db
 def test_portal_home_is_translated_to_chinese(client):
     with translation.override("zh-hans"):
         chinese = gettext("How can we help?")
