@@ -56,6 +56,15 @@ class Warehouse(models.Model):
         related_name="warehouses",
         verbose_name=_("owner"),
     )
+    # The service region a store or van serves; the central warehouse serves them all (null).
+    region = models.ForeignKey(
+        "core.Region",
+        on_delete=models.PROTECT,
+        related_name="warehouses",
+        null=True,
+        blank=True,
+        verbose_name=_("region"),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -73,6 +82,8 @@ class StockBalance(models.Model):
     )
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
+    # Available below this is low stock (0: no alert); set by the stock manager per part and warehouse.
+    reorder_point = models.PositiveIntegerField(_("reorder point"), default=0)
 
     class Meta:
         verbose_name = _("stock balance")
@@ -124,7 +135,11 @@ class StockMovement(models.Model):
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
         constraints = [models.CheckConstraint(condition=~Q(quantity=0), name="parts_movement_not_zero")]
-        permissions = [("move_any_stock", _("Can move stock in any warehouse"))]
+        permissions = [
+            ("move_any_stock", _("Can move stock in any warehouse")),
+            # Without it a technician sees their own van and the central and regional stores only.
+            ("view_any_stock", _("Can see stock and movements in every warehouse")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.quantity:+d}"

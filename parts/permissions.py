@@ -1,6 +1,9 @@
 """What each staff role may do with parts and stock (see aftersales/core/roles.py).
 
 Technicians move stock only in warehouses they own (their van); ``parts.move_any_stock`` lifts that.
+Technicians see stock in their own van and in the central and regional stores (to know where a part
+is before leaving), not in other technicians' vans; ``parts.view_any_stock`` sees every warehouse and
+every movement. The manager is the stock manager: they keep the catalogue and hear of low stock.
 """
 
 from aftersales.core.roles import COORDINATOR, MANAGER, SUPERVISOR, TECHNICIAN
@@ -8,10 +11,16 @@ from aftersales.core.roles import COORDINATOR, MANAGER, SUPERVISOR, TECHNICIAN
 _READ = {"parts.view_part", "parts.view_warehouse", "parts.view_stockbalance", "parts.view_stockmovement"}
 MOVE = "parts.add_stockmovement"
 MOVE_ANY = "parts.move_any_stock"
+VIEW_ANY = "parts.view_any_stock"
+ADD_PART = "parts.add_part"
+CHANGE_PART = "parts.change_part"
+
+# The role that keeps the catalogue and receives low-stock alerts.
+STOCK_MANAGER = MANAGER
 
 ROLE_PERMISSIONS = {
     TECHNICIAN: _READ | {MOVE},
-    SUPERVISOR: _READ | {MOVE, MOVE_ANY},
-    MANAGER: _READ | {MOVE, MOVE_ANY},
-    COORDINATOR: _READ,
+    SUPERVISOR: _READ | {MOVE, MOVE_ANY, VIEW_ANY},
+    MANAGER: _READ | {MOVE, MOVE_ANY, VIEW_ANY, ADD_PART, CHANGE_PART},
+    COORDINATOR: _READ | {VIEW_ANY},
 }

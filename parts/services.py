@@ -9,17 +9,55 @@ locked after the balances it touches.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import MovementKind, Part, StockBalance, StockMovement, Transfer, TransferStatus, Warehouse
-from .permissions import MOVE, MOVE_ANY
+from .permissions import ADD_PART, MOVE, MOVE_ANY
 
 
 class OutOfStock(ValidationError):
     """Not enough available stock for the movement."""
+
+
+def can_create_part(user) -> bool:
+    return user is not None and user.is_active and user.has_perm(ADD_PART)
+
+
+def part_create(
+    *,
+    actor,
+    sku: str,
+    name: str,
+    product_model,
+    component=None,
+    serial_tracked: bool = False,
+    price: Decimal = Decimal("0.00"),
+    is_active: bool = True,
+) -> Part:
+    """A new catalogue entry (the stock manager keeps the catalogue)."""
+    if not can_create_part(actor):
+        raise PermissionDenied(_("You may not add parts to the catalogue."))
+    if component is not None and component.product_model_id != product_model.pk:
+        raise ValidationError(
+            {"component": [_("The component belongs to another model.")]}, code="component_of_other_model"
+        )
+    if price < 0:
+        raise ValidationError({"price": [_("The price must not be negative.")]}, code="bad_price")
+    if Part.objects.filter(sku=sku).exists():
+        raise ValidationError({"sku": [_("A part with this number exists.")]}, code="unique")
+    return Part.objects.create(
+        sku=sku,
+        name=name,
+        product_model=product_model,
+        component=component,
+        serial_tracked=serial_tracked,
+        price=price,
+        is_active=is_active,
+    )
 
 
 def can_move_stock(user, warehouse: Warehouse) -> bool:
@@ -175,7 +213,9 @@ def stock_transfer_receive(*, actor, transfer: Transfer) -> Transfer:
 
 __all__ = [
     "OutOfStock",
+    "can_create_part",
     "can_move_stock",
+    "part_create",
     "stock_move",
     "stock_reserve",
     "stock_transfer_receive",
