@@ -8,7 +8,13 @@ every movement. The manager is the stock manager: they keep the catalogue and he
 
 from aftersales.core.roles import COORDINATOR, MANAGER, SUPERVISOR, TECHNICIAN
 
-_READ = {"parts.view_part", "parts.view_warehouse", "parts.view_stockbalance", "parts.view_stockmovement"}
+_READ = {
+    "parts.view_part",
+    "parts.view_warehouse",
+    "parts.view_stockbalance",
+    "parts.view_stockmovement",
+    "parts.view_transfer",
+}
 MOVE = "parts.add_stockmovement"
 MOVE_ANY = "parts.move_any_stock"
 VIEW_ANY = "parts.view_any_stock"

@@ -188,3 +188,14 @@ def transfers_visible_to(user) -> QuerySet[Transfer]:
     if user.has_perm(VIEW_ANY):
         return transfers.order_by("-created_at", "-pk")
     return transfers.filter(Q(source__owner=user) | Q(destination__owner=user)).order_by("-created_at", "-pk")
+
+
+def transfer_list(*, user, status: str = "", warehouse: str = "", part: str = "") -> QuerySet[Transfer]:
+    transfers = transfers_visible_to(user)
+    if status:
+        transfers = transfers.filter(status=status)
+    if warehouse:
+        transfers = transfers.filter(Q(source__code=warehouse) | Q(destination__code=warehouse))
+    if part:
+        transfers = transfers.filter(part__sku=part)
+    return transfers

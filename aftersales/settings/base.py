@@ -270,6 +270,9 @@ SPECTACULAR_SETTINGS = {
         "ComplaintChannelEnum": "complaints.choices.Channel",
         "IncidentStatusEnum": "emergency.choices.Status",
         "IncidentChannelEnum": "emergency.choices.Channel",
+        "WarehouseTierEnum": "parts.models.WarehouseTier",
+        "MovementKindEnum": "parts.models.MovementKind",
+        "TransferStatusEnum": "parts.models.TransferStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -3,9 +3,13 @@
 
 from rest_framework.routers import SimpleRouter
 
-from .views import PartViewSet
+from .views import PartViewSet, StockMovementViewSet, StockViewSet, TransferViewSet, WarehouseViewSet
 
 router = SimpleRouter()
 router.register("parts", PartViewSet, basename="part")
+router.register("warehouses", WarehouseViewSet, basename="warehouse")
+router.register("stock", StockViewSet, basename="stock")
+router.register("stock-movements", StockMovementViewSet, basename="stock-movement")
+router.register("transfers", TransferViewSet, basename="transfer")
 
 urlpatterns = router.urls
