@@ -20,6 +20,8 @@ MOVE_ANY = "parts.move_any_stock"
 VIEW_ANY = "parts.view_any_stock"
 ADD_PART = "parts.add_part"
 CHANGE_PART = "parts.change_part"
+ADD_WAREHOUSE = "parts.add_warehouse"
+CHANGE_WAREHOUSE = "parts.change_warehouse"
 
 # The role that keeps the catalogue and receives low-stock alerts.
 STOCK_MANAGER = MANAGER
@@ -27,6 +29,6 @@ STOCK_MANAGER = MANAGER
 ROLE_PERMISSIONS = {
     TECHNICIAN: _READ | {MOVE},
     SUPERVISOR: _READ | {MOVE, MOVE_ANY, VIEW_ANY},
-    MANAGER: _READ | {MOVE, MOVE_ANY, VIEW_ANY, ADD_PART, CHANGE_PART},
+    MANAGER: _READ | {MOVE, MOVE_ANY, VIEW_ANY, ADD_PART, CHANGE_PART, ADD_WAREHOUSE, CHANGE_WAREHOUSE},
     COORDINATOR: _READ | {VIEW_ANY},
 }

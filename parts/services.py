@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import MovementKind, Part, StockBalance, StockMovement, Transfer, TransferStatus, Warehouse
-from .permissions import ADD_PART, MOVE, MOVE_ANY
+from .permissions import ADD_PART, ADD_WAREHOUSE, CHANGE_PART, CHANGE_WAREHOUSE, MOVE, MOVE_ANY
 
 
 class OutOfStock(ValidationError):
@@ -58,6 +58,61 @@ def part_create(
         price=price,
         is_active=is_active,
     )
+
+
+# What a catalogue entry may change after it is made: the number and model name it for good.
+PART_CHANGEABLE = ("name", "component", "serial_tracked", "price", "is_active")
+
+
+def part_update(*, actor, part: Part, data: dict) -> Part:
+    """Change the catalogue fields in ``data`` (a subset of ``PART_CHANGEABLE``)."""
+    if actor is None or not actor.is_active or not actor.has_perm(CHANGE_PART):
+        raise PermissionDenied(_("You may not change the parts catalogue."))
+    unknown = set(data) - set(PART_CHANGEABLE)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    component = data.get("component", part.component)
+    if component is not None and component.product_model_id != part.product_model_id:
+        raise ValidationError(
+            {"component": [_("The component belongs to another model.")]}, code="component_of_other_model"
+        )
+    if data.get("price", 0) < 0:
+        raise ValidationError({"price": [_("The price must not be negative.")]}, code="bad_price")
+    with transaction.atomic():
+        locked = Part.objects.select_for_update().get(pk=part.pk)
+        for name, value in data.items():
+            setattr(locked, name, value)
+        if data:
+            locked.save(update_fields=list(data))
+        return locked
+
+
+WAREHOUSE_FIELDS = ("code", "name", "tier", "owner", "region")
+
+
+def warehouse_create(*, actor, code: str, name: str, tier: str, owner, region=None) -> Warehouse:
+    """A new warehouse (central, regional store, or a van / station with its technician as owner)."""
+    if actor is None or not actor.is_active or not actor.has_perm(ADD_WAREHOUSE):
+        raise PermissionDenied(_("You may not add warehouses."))
+    if Warehouse.objects.filter(code=code).exists():
+        raise ValidationError({"code": [_("A warehouse with this code exists.")]}, code="unique")
+    return Warehouse.objects.create(code=code, name=name, tier=tier, owner=owner, region=region)
+
+
+def warehouse_update(*, actor, warehouse: Warehouse, data: dict) -> Warehouse:
+    """Rename, re-region or hand over a warehouse (a new owner of a van moves its stock from then on)."""
+    if actor is None or not actor.is_active or not actor.has_perm(CHANGE_WAREHOUSE):
+        raise PermissionDenied(_("You may not change warehouses."))
+    unknown = set(data) - {"name", "owner", "region"}
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    with transaction.atomic():
+        locked = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+        for name, value in data.items():
+            setattr(locked, name, value)
+        if data:
+            locked.save(update_fields=list(data))
+        return locked
 
 
 def can_move_stock(user, warehouse: Warehouse) -> bool:
@@ -216,8 +271,11 @@ __all__ = [
     "can_create_part",
     "can_move_stock",
     "part_create",
+    "part_update",
     "stock_move",
     "stock_reserve",
     "stock_transfer_receive",
     "stock_transfer_send",
+    "warehouse_create",
+    "warehouse_update",
 ]
