@@ -168,3 +168,50 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id}->{self.destination_id} x{self.quantity}"
+
+
+class ReservationStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    CLOSED = "closed", _("closed")
+
+
+class Reservation(models.Model):
+    """Units held in one warehouse for one ticket or incident, from the repair plan until they are
+    issued or released. The held units are counted in ``StockBalance.reserved``; a reservation
+    records for whom, so the issue is made against it and the rest released when the job ends."""
+
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("part"))
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("warehouse")
+    )
+    ticket_reference = models.CharField(_("ticket / incident"), max_length=50, db_index=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    issued = models.PositiveIntegerField(_("issued"), default=0)
+    released = models.PositiveIntegerField(_("released"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="parts_reservation_positive"),
+            models.CheckConstraint(
+                condition=Q(issued__gte=0) & Q(released__gte=0) & Q(quantity__gte=F("issued") + F("released")),
+                name="parts_reservation_within_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_reference}: {self.part_id}@{self.warehouse_id} x{self.quantity}"
+
+    @property
+    def outstanding(self) -> int:
+        """Still held: neither issued nor released."""
+        return self.quantity - self.issued - self.released

@@ -14,6 +14,7 @@ _READ = {
     "parts.view_stockbalance",
     "parts.view_stockmovement",
     "parts.view_transfer",
+    "parts.view_reservation",
 }
 MOVE = "parts.add_stockmovement"
 MOVE_ANY = "parts.move_any_stock"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
-from .models import Part, StockBalance, StockMovement, Transfer, Warehouse, WarehouseTier
+from .models import Part, Reservation, StockBalance, StockMovement, Transfer, Warehouse, WarehouseTier
 from .permissions import VIEW_ANY
 
 # Stores every technician may look into; vans are private to their owner.
@@ -199,3 +199,28 @@ def transfer_list(*, user, status: str = "", warehouse: str = "", part: str = ""
     if part:
         transfers = transfers.filter(part__sku=part)
     return transfers
+
+
+def reservations_visible_to(user) -> QuerySet[Reservation]:
+    """Every reservation for ``view_any_stock``; a technician those in their warehouses or made by them."""
+    if not _may(user, "parts.view_reservation"):
+        return Reservation.objects.none()
+    reservations = Reservation.objects.select_related("part", "warehouse", "created_by")
+    if not user.has_perm(VIEW_ANY):
+        reservations = reservations.filter(Q(warehouse__owner=user) | Q(created_by=user))
+    return reservations.order_by("-created_at", "-pk")
+
+
+def reservation_list(
+    *, user, ticket_reference: str = "", warehouse: str = "", part: str = "", status: str = ""
+) -> QuerySet[Reservation]:
+    reservations = reservations_visible_to(user)
+    if ticket_reference:
+        reservations = reservations.filter(ticket_reference=ticket_reference)
+    if warehouse:
+        reservations = reservations.filter(warehouse__code=warehouse)
+    if part:
+        reservations = reservations.filter(part__sku=part)
+    if status:
+        reservations = reservations.filter(status=status)
+    return reservations

@@ -2,8 +2,9 @@
 transaction, under row locks.
 
 Lock order (one for every service, so two writers never wait on each other in a cycle): balance rows
-are locked with ``SELECT … FOR UPDATE`` sorted by ``(warehouse_id, part_id)``; a transfer row is
-locked after the balances it touches.
+are locked with ``SELECT … FOR UPDATE`` sorted by ``(warehouse_id, part_id)``; a transfer or
+reservation row is locked after the balances it touches. A caller that also holds a case (a ticket's
+repair flow) locks the case first, as the case kit does, then calls these.
 """
 
 from __future__ import annotations
@@ -15,8 +16,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import MovementKind, Part, StockBalance, StockMovement, Transfer, TransferStatus, Warehouse
+from .models import (
+    MovementKind,
+    Part,
+    Reservation,
+    ReservationStatus,
+    StockBalance,
+    StockMovement,
+    Transfer,
+    TransferStatus,
+    Warehouse,
+)
 from .permissions import ADD_PART, ADD_WAREHOUSE, CHANGE_PART, CHANGE_WAREHOUSE, MOVE, MOVE_ANY
+from .selectors import part_availability
 
 
 class OutOfStock(ValidationError):
@@ -266,12 +278,136 @@ def stock_transfer_receive(*, actor, transfer: Transfer) -> Transfer:
         return locked
 
 
+# --- reservations (the repair plan holds units; the issue is made against them) ---------------
+
+
+def reservation_create(*, actor, warehouse: Warehouse, part: Part, quantity: int, ticket_reference: str) -> Reservation:
+    """Hold ``quantity`` units in ``warehouse`` for the ticket or incident; OutOfStock if not available."""
+    _check_may_move(actor, warehouse)
+    if quantity <= 0:
+        raise ValidationError(_("The quantity must be positive."), code="bad_quantity")
+    if not ticket_reference.strip():
+        raise ValidationError(_("A reservation names the ticket or incident it serves."), code="reference_required")
+    with transaction.atomic():
+        balance = _lock_balances([(warehouse, part)])[(warehouse.pk, part.pk)]
+        if quantity > balance.available:
+            raise OutOfStock(_("Not enough stock available."), code="out_of_stock")
+        balance.reserved += quantity
+        balance.save(update_fields=["reserved"])
+        return Reservation.objects.create(
+            part=part, warehouse=warehouse, quantity=quantity, ticket_reference=ticket_reference, created_by=actor
+        )
+
+
+def reservation_plan(*, actor, part: Part, quantity: int, ticket_reference: str, near=None) -> Reservation:
+    """Reserve at the nearest warehouse that has ``quantity`` available and where ``actor`` may move
+    stock: nearest to ``near`` (the technician who will do the repair; the actor by default) —
+    their van, their region's store, other stores, the central warehouse. OutOfStock if none has."""
+    for row in part_availability(user=near or actor, part=part):
+        if row.available >= quantity and can_move_stock(actor, row.warehouse):
+            try:
+                return reservation_create(
+                    actor=actor,
+                    warehouse=row.warehouse,
+                    part=part,
+                    quantity=quantity,
+                    ticket_reference=ticket_reference,
+                )
+            except OutOfStock:
+                continue  # taken meanwhile: the next one
+    raise OutOfStock(_("No warehouse has enough stock available; propose a transfer."), code="out_of_stock")
+
+
+def _lock_reservation(reservation: Reservation) -> tuple[StockBalance, Reservation]:
+    balance = _lock_balances([(reservation.warehouse, reservation.part)])[
+        (reservation.warehouse_id, reservation.part_id)
+    ]
+    locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    if locked.status != ReservationStatus.OPEN:
+        raise ValidationError(_("This reservation is closed."), code="reservation_closed")
+    return balance, locked
+
+
+def _close_if_done(reservation: Reservation) -> None:
+    if reservation.outstanding == 0:
+        reservation.status = ReservationStatus.CLOSED
+
+
+def reservation_issue(
+    *, actor, reservation: Reservation, quantity: int | None = None, reason: str = ""
+) -> StockMovement:
+    """Issue ``quantity`` (all outstanding by default) of the reserved units to the job: the issue
+    movement names the reservation's ticket, and the units stop being reserved."""
+    _check_may_move(actor, reservation.warehouse)
+    with transaction.atomic():
+        balance, locked = _lock_reservation(reservation)
+        quantity = locked.outstanding if quantity is None else quantity
+        if quantity <= 0 or quantity > locked.outstanding:
+            raise ValidationError(
+                _("Issue between 1 and %(n)d units of this reservation.") % {"n": locked.outstanding},
+                code="bad_quantity",
+            )
+        balance.reserved -= quantity
+        balance.save(update_fields=["reserved"])
+        movement = _apply(
+            balance,
+            kind=MovementKind.ISSUE,
+            quantity=-quantity,
+            actor=actor,
+            reason=reason or _("issued against the reservation"),
+            ticket_reference=locked.ticket_reference,
+        )
+        locked.issued += quantity
+        _close_if_done(locked)
+        locked.save(update_fields=["issued", "status"])
+        reservation.issued, reservation.status = locked.issued, locked.status
+        return movement
+
+
+def reservation_release(*, actor, reservation: Reservation) -> Reservation:
+    """Give back what is still held (the job needs no more of it)."""
+    _check_may_move(actor, reservation.warehouse)
+    return _release(reservation)
+
+
+def _release(reservation: Reservation) -> Reservation:
+    with transaction.atomic():
+        balance, locked = _lock_reservation(reservation)
+        balance.reserved -= locked.outstanding
+        balance.save(update_fields=["reserved"])
+        locked.released += locked.outstanding
+        _close_if_done(locked)
+        locked.save(update_fields=["released", "status"])
+        return locked
+
+
+def reservations_release_for(*, ticket_reference: str) -> list[Reservation]:
+    """When a job ends (a ticket resolved or cancelled), what it still holds goes back to stock.
+
+    No actor check: the job's own end releases its holds, whoever ended it; no movement is written
+    (nothing leaves a shelf)."""
+    released = []
+    # One lock order: reservations in (warehouse, part) order, so two jobs ending at once never deadlock.
+    open_ones = Reservation.objects.filter(ticket_reference=ticket_reference, status=ReservationStatus.OPEN)
+    for reservation in open_ones.select_related("part", "warehouse").order_by("warehouse_id", "part_id", "pk"):
+        try:
+            released.append(_release(reservation))
+        except ValidationError:
+            continue  # closed meanwhile
+    return released
+
+
 __all__ = [
     "OutOfStock",
     "can_create_part",
     "can_move_stock",
     "part_create",
     "part_update",
+    "reservation_create",
+    "reservation_issue",
+    "reservation_plan",
+    "reservation_release",
+    "reservations_release_for",
     "stock_move",
     "stock_reserve",
     "stock_transfer_receive",

@@ -273,6 +273,7 @@ SPECTACULAR_SETTINGS = {
         "WarehouseTierEnum": "parts.models.WarehouseTier",
         "MovementKindEnum": "parts.models.MovementKind",
         "TransferStatusEnum": "parts.models.TransferStatus",
+        "ReservationStatusEnum": "parts.models.ReservationStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

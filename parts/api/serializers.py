@@ -11,7 +11,18 @@ from rest_framework import serializers
 
 from warranty.models import ProductModel
 
-from ..models import MovementKind, Part, StockBalance, StockMovement, Transfer, TransferStatus, Warehouse, WarehouseTier
+from ..models import (
+    MovementKind,
+    Part,
+    Reservation,
+    ReservationStatus,
+    StockBalance,
+    StockMovement,
+    Transfer,
+    TransferStatus,
+    Warehouse,
+    WarehouseTier,
+)
 
 # Part numbers as printed: letters, digits and . _ - + # (no slash: it is a path segment).
 SKU_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._+#\-]{0,49}"
@@ -257,3 +268,57 @@ class TransferFilterSerializer(QueryFilterSerializer):
     status = serializers.ChoiceField(choices=TransferStatus.choices, required=False)
     warehouse = serializers.CharField(max_length=50, required=False, help_text="source or destination code")
     part = serializers.CharField(max_length=50, required=False, help_text="part number")
+
+
+# --- reservations ---------------------------------------------------------------------------
+
+
+class ReservationSerializer(serializers.ModelSerializer):
+    part = serializers.CharField(source="part.sku", read_only=True)
+    warehouse = serializers.CharField(source="warehouse.code", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    outstanding = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Reservation
+        fields = [
+            "id",
+            "part",
+            "warehouse",
+            "ticket_reference",
+            "quantity",
+            "issued",
+            "released",
+            "outstanding",
+            "status",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ReservationCreateSerializer(serializers.Serializer):
+    part = serializers.SlugRelatedField(slug_field="sku", queryset=Part.objects.all())
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    ticket_reference = serializers.CharField(max_length=50, help_text="the ticket or incident the units are for")
+    warehouse = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Warehouse.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="left out: the nearest warehouse that has the units and where the caller may move stock",
+    )
+
+
+class ReservationIssueSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=MAX_QUANTITY, required=False, allow_null=True, help_text="all outstanding by default"
+    )
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ReservationFilterSerializer(QueryFilterSerializer):
+    ticket_reference = serializers.CharField(max_length=50, required=False, help_text="ticket or incident number")
+    warehouse = serializers.CharField(max_length=50, required=False, help_text="warehouse code")
+    part = serializers.CharField(max_length=50, required=False, help_text="part number")
+    status = serializers.ChoiceField(choices=ReservationStatus.choices, required=False)

@@ -26,13 +26,17 @@ from aftersales.core.api.permissions import ActionPermissions
 from aftersales.core.api.services import service_errors, validation_codes_kept
 
 from .. import selectors, services
-from ..models import Part, StockBalance, StockMovement, Transfer, Warehouse
+from ..models import Part, Reservation, StockBalance, StockMovement, Transfer, Warehouse
 from .serializers import (
     SKU_PATTERN,
     AvailabilitySerializer,
     CataloguePartCreateSerializer,
     CataloguePartFilterSerializer,
     CataloguePartSerializer,
+    ReservationCreateSerializer,
+    ReservationFilterSerializer,
+    ReservationIssueSerializer,
+    ReservationSerializer,
     StockFilterSerializer,
     StockMovementCreateSerializer,
     StockMovementFilterSerializer,
@@ -48,7 +52,7 @@ from .serializers import (
 
 ID_PATTERN = r"[0-9]{1,18}"
 # A service's refusal that is about the state of stock, not about the request: 409.
-CONFLICT_CODES = {"out_of_stock", "already_received"}
+CONFLICT_CODES = {"out_of_stock", "already_received", "reservation_closed"}
 
 FORBIDDEN = OpenApiResponse(description="this role, or this warehouse, is not the caller's")
 OUT_OF_STOCK = OpenApiResponse(description="not enough stock available (code `out_of_stock`)")
@@ -315,3 +319,83 @@ class TransferViewSet(SelectorListMixin, mixins.ListModelMixin, mixins.RetrieveM
         with stock_service_errors():
             transfer = services.stock_transfer_receive(actor=request.user, transfer=transfer)
         return Response(TransferSerializer(transfer).data)
+
+
+# --- reservations ---------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[ReservationFilterSerializer], summary="Units held for tickets and incidents"),
+    retrieve=extend_schema(summary="One reservation"),
+    create=extend_schema(
+        request=ReservationCreateSerializer,
+        responses={201: ReservationSerializer, 403: FORBIDDEN, 409: OUT_OF_STOCK},
+        summary="Hold units for a job (at the nearest warehouse that has them unless one is named)",
+    ),
+)
+class ReservationViewSet(
+    SelectorListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Reserve when the repair is planned, issue against the reservation, release the rest."""
+
+    queryset = Reservation.objects.all()
+    serializer_class = ReservationSerializer
+    filter_serializer_class = ReservationFilterSerializer
+    view_permission = "parts.view_reservation"
+    action_permissions = {
+        "create": ("parts.view_reservation", "parts.add_stockmovement"),
+        "issue": ("parts.view_reservation", "parts.add_stockmovement"),
+        "release": ("parts.view_reservation", "parts.add_stockmovement"),
+    }
+    lookup_value_regex = ID_PATTERN
+
+    def select(self, user, **filters):
+        return selectors.reservation_list(user=user, **filters)
+
+    def create(self, request, *args, **kwargs):
+        body = ReservationCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        warehouse = data.pop("warehouse", None)
+        with stock_service_errors():
+            if warehouse is None:
+                reservation = services.reservation_plan(actor=request.user, **data)
+            else:
+                reservation = services.reservation_create(actor=request.user, warehouse=warehouse, **data)
+        return Response(ReservationSerializer(reservation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ReservationIssueSerializer,
+        responses={200: StockMovementSerializer, 403: FORBIDDEN, 409: OpenApiResponse(description="closed")},
+        summary="Issue reserved units to the job (the issue movement names its ticket)",
+    )
+    @action(detail=True, methods=["post"])
+    def issue(self, request, pk=None):
+        body = ReservationIssueSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reservation = self.get_object()
+        with stock_service_errors():
+            movement = services.reservation_issue(
+                actor=request.user,
+                reservation=reservation,
+                quantity=body.validated_data.get("quantity"),
+                reason=body.validated_data["reason"],
+            )
+        return Response(StockMovementSerializer(movement).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: ReservationSerializer, 403: FORBIDDEN, 409: OpenApiResponse(description="closed")},
+        summary="Give back what is still held",
+    )
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        request.data  # noqa: B018 - parsed so that a body which is not a JSON object is a 400, as everywhere
+        reservation = self.get_object()
+        with stock_service_errors():
+            reservation = services.reservation_release(actor=request.user, reservation=reservation)
+        return Response(ReservationSerializer(reservation).data)

@@ -24,7 +24,7 @@ from complaints.services import corrective_action_add
 from complaints.tests import factories as complaint_factories
 from emergency.services import incident_create
 from parts.models import WarehouseTier
-from parts.services import stock_move, stock_transfer_send
+from parts.services import reservation_create, stock_move, stock_transfer_send
 from parts.tests import factories as parts_factories
 from tickets.services import ticket_create
 from tickets.tests import factories
@@ -94,7 +94,9 @@ def path_values(make_user, calendars) -> dict[tuple[str, str], str]:
     transfer = stock_transfer_send(
         actor=keeper, source=central, destination=parts_factories.warehouse(keeper), part=part, quantity=1, reason="r"
     )
+    reservation = reservation_create(actor=keeper, warehouse=central, part=part, quantity=1, ticket_reference="T-1")
     return {
+        ("/api/v1/reservations/", "id"): str(reservation.pk),
         ("/api/v1/parts/", "sku"): part.sku,
         ("/api/v1/warehouses/", "code"): central.code,
         ("/api/v1/transfers/", "id"): str(transfer.pk),
