@@ -84,6 +84,10 @@ class StockBalance(models.Model):
     reserved = models.IntegerField(_("reserved"), default=0)
     # Available below this is low stock (0: no alert); set by the stock manager per part and warehouse.
     reorder_point = models.PositiveIntegerField(_("reorder point"), default=0)
+    # Set when available fell below the reorder point (and the stock manager was told), cleared when
+    # it is back: one alert per crossing. ``low_stock_alerts`` numbers the crossings (the outbox key).
+    low_since = models.DateTimeField(_("low since"), null=True, blank=True)
+    low_stock_alerts = models.PositiveIntegerField(_("low-stock alerts"), default=0)
 
     class Meta:
         verbose_name = _("stock balance")

@@ -16,6 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from aftersales.core import clock
+from aftersales.core.notifications import ADMINISTRATORS, notify_staff, users_in_role
+
 from .models import (
     MovementKind,
     Part,
@@ -27,7 +30,16 @@ from .models import (
     TransferStatus,
     Warehouse,
 )
-from .permissions import ADD_PART, ADD_WAREHOUSE, CHANGE_PART, CHANGE_WAREHOUSE, MOVE, MOVE_ANY
+from .permissions import (
+    ADD_PART,
+    ADD_WAREHOUSE,
+    CHANGE_PART,
+    CHANGE_WAREHOUSE,
+    MOVE,
+    MOVE_ANY,
+    SET_REORDER_POINT,
+    STOCK_MANAGER,
+)
 from .selectors import part_availability
 
 
@@ -151,6 +163,58 @@ def _lock_balances(pairs: Iterable[tuple[Warehouse, Part]]) -> dict[tuple[int, i
     return locked
 
 
+def _save_balance(balance: StockBalance, fields: list[str]) -> None:
+    """Save a locked balance row; tell the stock manager once when available falls below the reorder
+    point (and re-arm when it is back), in the same transaction as the change that crossed it.
+
+    The row lock makes the crossing one event however many writers race: exactly one of them sees
+    ``low_since`` empty. The outbox key numbers the crossings, so a retried transaction sends nothing twice.
+    """
+    low = balance.reorder_point > 0 and balance.available < balance.reorder_point
+    crossed = low and balance.low_since is None
+    if crossed:
+        balance.low_since = clock.now()
+        balance.low_stock_alerts += 1
+        fields = [*fields, "low_since", "low_stock_alerts"]
+    elif not low and balance.low_since is not None:
+        balance.low_since = None
+        fields = [*fields, "low_since"]
+    balance.save(update_fields=fields)
+    if crossed:
+        _alert_low_stock(balance)
+
+
+def _alert_low_stock(balance: StockBalance) -> None:
+    # The stock manager role; with nobody in it, the administrators (an alert always reaches someone).
+    users = users_in_role(STOCK_MANAGER) or users_in_role(ADMINISTRATORS)
+    part, warehouse = balance.part, balance.warehouse
+    notify_staff(
+        users=users,
+        key=f"parts:low_stock:{balance.pk}:{balance.low_stock_alerts}",
+        template="parts_low_stock",
+        context={
+            "sku": part.sku,
+            "name": part.name,
+            "warehouse": warehouse.code,
+            "available": balance.available,
+            "reorder_point": balance.reorder_point,
+        },
+    )
+
+
+def stock_reorder_point_set(*, actor, warehouse: Warehouse, part: Part, reorder_point: int) -> StockBalance:
+    """Set the reorder point of a part in a warehouse (0: no alert); alerts at once if already below."""
+    if actor is None or not actor.is_active or not actor.has_perm(SET_REORDER_POINT):
+        raise PermissionDenied(_("You may not set reorder points."))
+    if reorder_point < 0:
+        raise ValidationError(_("The reorder point must not be negative."), code="bad_quantity")
+    with transaction.atomic():
+        balance = _lock_balances([(warehouse, part)])[(warehouse.pk, part.pk)]
+        balance.reorder_point = reorder_point
+        _save_balance(balance, ["reorder_point"])
+        return balance
+
+
 def _apply(
     balance: StockBalance,
     *,
@@ -164,7 +228,7 @@ def _apply(
     if quantity < 0 and balance.on_hand - balance.reserved + quantity < 0:
         raise OutOfStock(_("Not enough stock available."), code="out_of_stock")
     balance.on_hand += quantity
-    balance.save(update_fields=["on_hand"])
+    _save_balance(balance, ["on_hand"])
     return StockMovement.objects.create(
         part_id=balance.part_id,
         warehouse_id=balance.warehouse_id,
@@ -226,7 +290,7 @@ def stock_reserve(*, actor, warehouse: Warehouse, part: Part, quantity: int) -> 
         if balance.reserved + quantity < 0:
             raise ValidationError(_("Cannot release more than is reserved."), code="bad_quantity")
         balance.reserved += quantity
-        balance.save(update_fields=["reserved"])
+        _save_balance(balance, ["reserved"])
         return balance
 
 
@@ -293,7 +357,7 @@ def reservation_create(*, actor, warehouse: Warehouse, part: Part, quantity: int
         if quantity > balance.available:
             raise OutOfStock(_("Not enough stock available."), code="out_of_stock")
         balance.reserved += quantity
-        balance.save(update_fields=["reserved"])
+        _save_balance(balance, ["reserved"])
         return Reservation.objects.create(
             part=part, warehouse=warehouse, quantity=quantity, ticket_reference=ticket_reference, created_by=actor
         )
@@ -348,7 +412,7 @@ def reservation_issue(
                 code="bad_quantity",
             )
         balance.reserved -= quantity
-        balance.save(update_fields=["reserved"])
+        _save_balance(balance, ["reserved"])
         movement = _apply(
             balance,
             kind=MovementKind.ISSUE,
@@ -374,7 +438,7 @@ def _release(reservation: Reservation) -> Reservation:
     with transaction.atomic():
         balance, locked = _lock_reservation(reservation)
         balance.reserved -= locked.outstanding
-        balance.save(update_fields=["reserved"])
+        _save_balance(balance, ["reserved"])
         locked.released += locked.outstanding
         _close_if_done(locked)
         locked.save(update_fields=["released", "status"])
@@ -409,6 +473,7 @@ __all__ = [
     "reservation_release",
     "reservations_release_for",
     "stock_move",
+    "stock_reorder_point_set",
     "stock_reserve",
     "stock_transfer_receive",
     "stock_transfer_send",

@@ -46,6 +46,9 @@ class QueryFilterSerializer(serializers.Serializer):
         return attrs
 
 
+MAX_QUANTITY = 1_000_000
+
+
 # --- catalogue ------------------------------------------------------------------------------
 
 
@@ -183,6 +186,14 @@ class StockFilterSerializer(QueryFilterSerializer):
         return attrs
 
 
+class ReorderPointSerializer(serializers.Serializer):
+    warehouse = serializers.SlugRelatedField(slug_field="code", queryset=Warehouse.objects.all())
+    part = serializers.SlugRelatedField(slug_field="sku", queryset=Part.objects.all())
+    reorder_point = serializers.IntegerField(
+        min_value=0, max_value=MAX_QUANTITY, help_text="alert the stock manager when available falls below; 0: never"
+    )
+
+
 class AvailabilitySerializer(serializers.Serializer):
     part = serializers.CharField()
     available = serializers.IntegerField(help_text="units available in the warehouses listed")
@@ -220,7 +231,6 @@ SINGLE_WAREHOUSE_KINDS = [
     for value, label in MovementKind.choices
     if value not in (MovementKind.TRANSFER_IN, MovementKind.TRANSFER_OUT)
 ]
-MAX_QUANTITY = 1_000_000
 
 
 class StockMovementCreateSerializer(serializers.Serializer):

@@ -33,6 +33,7 @@ from .serializers import (
     CataloguePartCreateSerializer,
     CataloguePartFilterSerializer,
     CataloguePartSerializer,
+    ReorderPointSerializer,
     ReservationCreateSerializer,
     ReservationFilterSerializer,
     ReservationIssueSerializer,
@@ -213,10 +214,24 @@ class StockViewSet(SelectorListMixin, mixins.ListModelMixin, mixins.RetrieveMode
     serializer_class = StockRowSerializer
     filter_serializer_class = StockFilterSerializer
     view_permission = "parts.view_stockbalance"
+    action_permissions = {"reorder_point": ("parts.view_stockbalance", "parts.change_stockbalance")}
     lookup_value_regex = ID_PATTERN
 
     def select(self, user, **filters):
         return selectors.stock_list(user=user, **filters)
+
+    @extend_schema(
+        request=ReorderPointSerializer,
+        responses={200: StockRowSerializer, 403: FORBIDDEN},
+        summary="Set the reorder point of a part in a warehouse (low-stock alert below it)",
+    )
+    @action(detail=False, methods=["post"], url_path="reorder-point")
+    def reorder_point(self, request):
+        body = ReorderPointSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with stock_service_errors():
+            balance = services.stock_reorder_point_set(actor=request.user, **body.validated_data)
+        return Response(stock_row(StockBalance.objects.select_related("part", "warehouse__region").get(pk=balance.pk)))
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
