@@ -9,9 +9,6 @@ service asks its own predicate.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -21,12 +18,12 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from aftersales.core.api.errors import Conflict
 from aftersales.core.api.permissions import ActionPermissions
 from aftersales.core.api.services import service_errors, validation_codes_kept
 
 from .. import selectors, services
 from ..models import Part, Reservation, StockBalance, StockMovement, Transfer, Warehouse
+from .errors import stock_service_errors
 from .serializers import (
     SKU_PATTERN,
     AvailabilitySerializer,
@@ -52,25 +49,8 @@ from .serializers import (
 )
 
 ID_PATTERN = r"[0-9]{1,18}"
-# A service's refusal that is about the state of stock, not about the request: 409.
-CONFLICT_CODES = {"out_of_stock", "already_received", "reservation_closed"}
-
 FORBIDDEN = OpenApiResponse(description="this role, or this warehouse, is not the caller's")
 OUT_OF_STOCK = OpenApiResponse(description="not enough stock available (code `out_of_stock`)")
-
-
-@contextmanager
-def stock_service_errors():
-    """A stock service called from a view: 403, 409 for the state of stock, else 400 with its code."""
-    try:
-        with service_errors():
-            yield
-    except DjangoValidationError as error:
-        codes = set() if hasattr(error, "error_dict") else {item.code for item in error.error_list}
-        if conflicts := codes & CONFLICT_CODES:
-            raise Conflict(error.messages[0], code=conflicts.pop()) from error
-        with validation_codes_kept():
-            raise
 
 
 class SelectorListMixin:

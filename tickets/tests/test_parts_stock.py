@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from rest_framework.test import APIClient
 
 from aftersales.core.cases import ActionNotAllowed
 from conftest import shanghai
@@ -121,3 +122,27 @@ def test_who_may_not_record_parts_may_not_issue(staff, van):
     with pytest.raises(PermissionDenied):
         part_issue_reserved(ticket=ticket, actor=staff["agent"], reservation=reservation)
     assert balance(warehouse, part).reserved == 1
+
+
+def test_the_ticket_api_issues_reserved_parts(staff, van):
+    warehouse, part = van
+    ticket = factories.ticket_in(Status.IN_PROGRESS, staff=staff, now=T0)
+    reservation = reservation_create(
+        actor=staff["technician"], warehouse=warehouse, part=part, quantity=2, ticket_reference=ticket.number
+    )
+    client = APIClient()
+    client.force_authenticate(staff["technician"])
+    url = f"/api/v1/tickets/{ticket.number}/parts/issue/"
+
+    response = client.post(url, {"reservation": reservation.pk, "replacement_serial": "C-9"}, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["part_number"], response.json()["quantity"]) == ("CMP-35", 2)
+    assert balance(warehouse, part).on_hand == 1
+    again = client.post(url, {"reservation": reservation.pk}, format="json")
+    assert (again.status_code, again.json()["code"]) == (409, "reservation_closed")
+    unknown = client.post(url, {"reservation": 999999}, format="json")
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "does_not_exist")
+    agent = APIClient()
+    agent.force_authenticate(staff["agent"])
+    assert agent.post(url, {"reservation": reservation.pk}, format="json").status_code in (403, 404)
