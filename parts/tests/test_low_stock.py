@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from aftersales.core.models import OutboxMessage
+from aftersales.core.outbox.rendering import render_message
 from aftersales.core.tests.concurrency import kinds, run_together
 from parts.models import StockBalance, Warehouse, WarehouseTier
 from parts.services import reservation_create, stock_move, stock_reorder_point_set
@@ -140,3 +141,15 @@ def test_concurrent_issues_across_the_point_alert_once(make_user):
     assert kinds(outcomes) == {"ok": 10}
     assert StockBalance.objects.get(part=part, warehouse=central).on_hand == 0
     assert len(alerts()) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "words"), [("en", "below the reorder point of 3"), ("zh-hans", "低于再订货点 3")])
+def test_the_alert_reads_in_both_languages(stock, language, words):
+    _manager, supervisor, central, part = stock
+    issue(supervisor, central, part, 3)
+    (alert,) = alerts()
+    alert.language = language
+    rendered = render_message(alert)
+    assert "LOW-1" in rendered.subject
+    assert words in rendered.body
