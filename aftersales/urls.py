@@ -15,6 +15,8 @@ api_v1 = [
     path("complaints/", include("complaints.api.urls")),
     path("public/", include("complaints.api.public")),
     path("incidents/", include("emergency.api.urls")),
+    # parts/, warehouses/, stock/, stock-movements/, transfers/, reservations/
+    path("", include("parts.api.urls")),
     # /public/track/<token>/…: the portal shell's, for every kind of case.
     path("public/", include("aftersales.portal.api")),
 ]

@@ -56,6 +56,15 @@ class Warehouse(models.Model):
         related_name="warehouses",
         verbose_name=_("owner"),
     )
+    # The service region a store or van serves; the central warehouse serves them all (null).
+    region = models.ForeignKey(
+        "core.Region",
+        on_delete=models.PROTECT,
+        related_name="warehouses",
+        null=True,
+        blank=True,
+        verbose_name=_("region"),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -73,6 +82,12 @@ class StockBalance(models.Model):
     )
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
+    # Available below this is low stock (0: no alert); set by the stock manager per part and warehouse.
+    reorder_point = models.PositiveIntegerField(_("reorder point"), default=0)
+    # Set when available fell below the reorder point (and the stock manager was told), cleared when
+    # it is back: one alert per crossing. ``low_stock_alerts`` numbers the crossings (the outbox key).
+    low_since = models.DateTimeField(_("low since"), null=True, blank=True)
+    low_stock_alerts = models.PositiveIntegerField(_("low-stock alerts"), default=0)
 
     class Meta:
         verbose_name = _("stock balance")
@@ -124,7 +139,11 @@ class StockMovement(models.Model):
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
         constraints = [models.CheckConstraint(condition=~Q(quantity=0), name="parts_movement_not_zero")]
-        permissions = [("move_any_stock", _("Can move stock in any warehouse"))]
+        permissions = [
+            ("move_any_stock", _("Can move stock in any warehouse")),
+            # Without it a technician sees their own van and the central and regional stores only.
+            ("view_any_stock", _("Can see stock and movements in every warehouse")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.quantity:+d}"
@@ -153,3 +172,50 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id}->{self.destination_id} x{self.quantity}"
+
+
+class ReservationStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    CLOSED = "closed", _("closed")
+
+
+class Reservation(models.Model):
+    """Units held in one warehouse for one ticket or incident, from the repair plan until they are
+    issued or released. The held units are counted in ``StockBalance.reserved``; a reservation
+    records for whom, so the issue is made against it and the rest released when the job ends."""
+
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("part"))
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("warehouse")
+    )
+    ticket_reference = models.CharField(_("ticket / incident"), max_length=50, db_index=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    issued = models.PositiveIntegerField(_("issued"), default=0)
+    released = models.PositiveIntegerField(_("released"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="parts_reservation_positive"),
+            models.CheckConstraint(
+                condition=Q(issued__gte=0) & Q(released__gte=0) & Q(quantity__gte=F("issued") + F("released")),
+                name="parts_reservation_within_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_reference}: {self.part_id}@{self.warehouse_id} x{self.quantity}"
+
+    @property
+    def outstanding(self) -> int:
+        """Still held: neither issued nor released."""
+        return self.quantity - self.issued - self.released

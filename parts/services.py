@@ -2,24 +2,141 @@
 transaction, under row locks.
 
 Lock order (one for every service, so two writers never wait on each other in a cycle): balance rows
-are locked with ``SELECT … FOR UPDATE`` sorted by ``(warehouse_id, part_id)``; a transfer row is
-locked after the balances it touches.
+are locked with ``SELECT … FOR UPDATE`` sorted by ``(warehouse_id, part_id)``; a transfer or
+reservation row is locked after the balances it touches. A caller that also holds a case (a ticket's
+repair flow) locks the case first, as the case kit does, then calls these.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import MovementKind, Part, StockBalance, StockMovement, Transfer, TransferStatus, Warehouse
-from .permissions import MOVE, MOVE_ANY
+from aftersales.core import clock
+from aftersales.core.notifications import ADMINISTRATORS, notify_staff, users_in_role
+
+from .models import (
+    MovementKind,
+    Part,
+    Reservation,
+    ReservationStatus,
+    StockBalance,
+    StockMovement,
+    Transfer,
+    TransferStatus,
+    Warehouse,
+)
+from .permissions import (
+    ADD_PART,
+    ADD_WAREHOUSE,
+    CHANGE_PART,
+    CHANGE_WAREHOUSE,
+    MOVE,
+    MOVE_ANY,
+    SET_REORDER_POINT,
+    STOCK_MANAGER,
+)
+from .selectors import part_availability
 
 
 class OutOfStock(ValidationError):
     """Not enough available stock for the movement."""
+
+
+def can_create_part(user) -> bool:
+    return user is not None and user.is_active and user.has_perm(ADD_PART)
+
+
+def part_create(
+    *,
+    actor,
+    sku: str,
+    name: str,
+    product_model,
+    component=None,
+    serial_tracked: bool = False,
+    price: Decimal = Decimal("0.00"),
+    is_active: bool = True,
+) -> Part:
+    """A new catalogue entry (the stock manager keeps the catalogue)."""
+    if not can_create_part(actor):
+        raise PermissionDenied(_("You may not add parts to the catalogue."))
+    if component is not None and component.product_model_id != product_model.pk:
+        raise ValidationError(
+            {"component": [_("The component belongs to another model.")]}, code="component_of_other_model"
+        )
+    if price < 0:
+        raise ValidationError({"price": [_("The price must not be negative.")]}, code="bad_price")
+    if Part.objects.filter(sku=sku).exists():
+        raise ValidationError({"sku": [_("A part with this number exists.")]}, code="unique")
+    return Part.objects.create(
+        sku=sku,
+        name=name,
+        product_model=product_model,
+        component=component,
+        serial_tracked=serial_tracked,
+        price=price,
+        is_active=is_active,
+    )
+
+
+# What a catalogue entry may change after it is made: the number and model name it for good.
+PART_CHANGEABLE = ("name", "component", "serial_tracked", "price", "is_active")
+
+
+def part_update(*, actor, part: Part, data: dict) -> Part:
+    """Change the catalogue fields in ``data`` (a subset of ``PART_CHANGEABLE``)."""
+    if actor is None or not actor.is_active or not actor.has_perm(CHANGE_PART):
+        raise PermissionDenied(_("You may not change the parts catalogue."))
+    unknown = set(data) - set(PART_CHANGEABLE)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    component = data.get("component", part.component)
+    if component is not None and component.product_model_id != part.product_model_id:
+        raise ValidationError(
+            {"component": [_("The component belongs to another model.")]}, code="component_of_other_model"
+        )
+    if data.get("price", 0) < 0:
+        raise ValidationError({"price": [_("The price must not be negative.")]}, code="bad_price")
+    with transaction.atomic():
+        locked = Part.objects.select_for_update().get(pk=part.pk)
+        for name, value in data.items():
+            setattr(locked, name, value)
+        if data:
+            locked.save(update_fields=list(data))
+        return locked
+
+
+WAREHOUSE_FIELDS = ("code", "name", "tier", "owner", "region")
+
+
+def warehouse_create(*, actor, code: str, name: str, tier: str, owner, region=None) -> Warehouse:
+    """A new warehouse (central, regional store, or a van / station with its technician as owner)."""
+    if actor is None or not actor.is_active or not actor.has_perm(ADD_WAREHOUSE):
+        raise PermissionDenied(_("You may not add warehouses."))
+    if Warehouse.objects.filter(code=code).exists():
+        raise ValidationError({"code": [_("A warehouse with this code exists.")]}, code="unique")
+    return Warehouse.objects.create(code=code, name=name, tier=tier, owner=owner, region=region)
+
+
+def warehouse_update(*, actor, warehouse: Warehouse, data: dict) -> Warehouse:
+    """Rename, re-region or hand over a warehouse (a new owner of a van moves its stock from then on)."""
+    if actor is None or not actor.is_active or not actor.has_perm(CHANGE_WAREHOUSE):
+        raise PermissionDenied(_("You may not change warehouses."))
+    unknown = set(data) - {"name", "owner", "region"}
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    with transaction.atomic():
+        locked = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+        for name, value in data.items():
+            setattr(locked, name, value)
+        if data:
+            locked.save(update_fields=list(data))
+        return locked
 
 
 def can_move_stock(user, warehouse: Warehouse) -> bool:
@@ -46,6 +163,58 @@ def _lock_balances(pairs: Iterable[tuple[Warehouse, Part]]) -> dict[tuple[int, i
     return locked
 
 
+def _save_balance(balance: StockBalance, fields: list[str]) -> None:
+    """Save a locked balance row; tell the stock manager once when available falls below the reorder
+    point (and re-arm when it is back), in the same transaction as the change that crossed it.
+
+    The row lock makes the crossing one event however many writers race: exactly one of them sees
+    ``low_since`` empty. The outbox key numbers the crossings, so a retried transaction sends nothing twice.
+    """
+    low = balance.reorder_point > 0 and balance.available < balance.reorder_point
+    crossed = low and balance.low_since is None
+    if crossed:
+        balance.low_since = clock.now()
+        balance.low_stock_alerts += 1
+        fields = [*fields, "low_since", "low_stock_alerts"]
+    elif not low and balance.low_since is not None:
+        balance.low_since = None
+        fields = [*fields, "low_since"]
+    balance.save(update_fields=fields)
+    if crossed:
+        _alert_low_stock(balance)
+
+
+def _alert_low_stock(balance: StockBalance) -> None:
+    # The stock manager role; with nobody in it, the administrators (an alert always reaches someone).
+    users = users_in_role(STOCK_MANAGER) or users_in_role(ADMINISTRATORS)
+    part, warehouse = balance.part, balance.warehouse
+    notify_staff(
+        users=users,
+        key=f"parts:low_stock:{balance.pk}:{balance.low_stock_alerts}",
+        template="parts_low_stock",
+        context={
+            "sku": part.sku,
+            "name": part.name,
+            "warehouse": warehouse.code,
+            "available": balance.available,
+            "reorder_point": balance.reorder_point,
+        },
+    )
+
+
+def stock_reorder_point_set(*, actor, warehouse: Warehouse, part: Part, reorder_point: int) -> StockBalance:
+    """Set the reorder point of a part in a warehouse (0: no alert); alerts at once if already below."""
+    if actor is None or not actor.is_active or not actor.has_perm(SET_REORDER_POINT):
+        raise PermissionDenied(_("You may not set reorder points."))
+    if reorder_point < 0:
+        raise ValidationError(_("The reorder point must not be negative."), code="bad_quantity")
+    with transaction.atomic():
+        balance = _lock_balances([(warehouse, part)])[(warehouse.pk, part.pk)]
+        balance.reorder_point = reorder_point
+        _save_balance(balance, ["reorder_point"])
+        return balance
+
+
 def _apply(
     balance: StockBalance,
     *,
@@ -59,7 +228,7 @@ def _apply(
     if quantity < 0 and balance.on_hand - balance.reserved + quantity < 0:
         raise OutOfStock(_("Not enough stock available."), code="out_of_stock")
     balance.on_hand += quantity
-    balance.save(update_fields=["on_hand"])
+    _save_balance(balance, ["on_hand"])
     return StockMovement.objects.create(
         part_id=balance.part_id,
         warehouse_id=balance.warehouse_id,
@@ -121,7 +290,7 @@ def stock_reserve(*, actor, warehouse: Warehouse, part: Part, quantity: int) -> 
         if balance.reserved + quantity < 0:
             raise ValidationError(_("Cannot release more than is reserved."), code="bad_quantity")
         balance.reserved += quantity
-        balance.save(update_fields=["reserved"])
+        _save_balance(balance, ["reserved"])
         return balance
 
 
@@ -173,11 +342,141 @@ def stock_transfer_receive(*, actor, transfer: Transfer) -> Transfer:
         return locked
 
 
+# --- reservations (the repair plan holds units; the issue is made against them) ---------------
+
+
+def reservation_create(*, actor, warehouse: Warehouse, part: Part, quantity: int, ticket_reference: str) -> Reservation:
+    """Hold ``quantity`` units in ``warehouse`` for the ticket or incident; OutOfStock if not available."""
+    _check_may_move(actor, warehouse)
+    if quantity <= 0:
+        raise ValidationError(_("The quantity must be positive."), code="bad_quantity")
+    if not ticket_reference.strip():
+        raise ValidationError(_("A reservation names the ticket or incident it serves."), code="reference_required")
+    with transaction.atomic():
+        balance = _lock_balances([(warehouse, part)])[(warehouse.pk, part.pk)]
+        if quantity > balance.available:
+            raise OutOfStock(_("Not enough stock available."), code="out_of_stock")
+        balance.reserved += quantity
+        _save_balance(balance, ["reserved"])
+        return Reservation.objects.create(
+            part=part, warehouse=warehouse, quantity=quantity, ticket_reference=ticket_reference, created_by=actor
+        )
+
+
+def reservation_plan(*, actor, part: Part, quantity: int, ticket_reference: str, near=None) -> Reservation:
+    """Reserve at the nearest warehouse that has ``quantity`` available and where ``actor`` may move
+    stock: nearest to ``near`` (the technician who will do the repair; the actor by default) —
+    their van, their region's store, other stores, the central warehouse. OutOfStock if none has."""
+    for row in part_availability(user=near or actor, part=part):
+        if row.available >= quantity and can_move_stock(actor, row.warehouse):
+            try:
+                return reservation_create(
+                    actor=actor,
+                    warehouse=row.warehouse,
+                    part=part,
+                    quantity=quantity,
+                    ticket_reference=ticket_reference,
+                )
+            except OutOfStock:
+                continue  # taken meanwhile: the next one
+    raise OutOfStock(_("No warehouse has enough stock available; propose a transfer."), code="out_of_stock")
+
+
+def _lock_reservation(reservation: Reservation) -> tuple[StockBalance, Reservation]:
+    balance = _lock_balances([(reservation.warehouse, reservation.part)])[
+        (reservation.warehouse_id, reservation.part_id)
+    ]
+    locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    if locked.status != ReservationStatus.OPEN:
+        raise ValidationError(_("This reservation is closed."), code="reservation_closed")
+    return balance, locked
+
+
+def _close_if_done(reservation: Reservation) -> None:
+    if reservation.outstanding == 0:
+        reservation.status = ReservationStatus.CLOSED
+
+
+def reservation_issue(
+    *, actor, reservation: Reservation, quantity: int | None = None, reason: str = ""
+) -> StockMovement:
+    """Issue ``quantity`` (all outstanding by default) of the reserved units to the job: the issue
+    movement names the reservation's ticket, and the units stop being reserved."""
+    _check_may_move(actor, reservation.warehouse)
+    with transaction.atomic():
+        balance, locked = _lock_reservation(reservation)
+        quantity = locked.outstanding if quantity is None else quantity
+        if quantity <= 0 or quantity > locked.outstanding:
+            raise ValidationError(
+                _("Issue between 1 and %(n)d units of this reservation.") % {"n": locked.outstanding},
+                code="bad_quantity",
+            )
+        balance.reserved -= quantity
+        _save_balance(balance, ["reserved"])
+        movement = _apply(
+            balance,
+            kind=MovementKind.ISSUE,
+            quantity=-quantity,
+            actor=actor,
+            reason=reason or _("issued against the reservation"),
+            ticket_reference=locked.ticket_reference,
+        )
+        locked.issued += quantity
+        _close_if_done(locked)
+        locked.save(update_fields=["issued", "status"])
+        reservation.issued, reservation.status = locked.issued, locked.status
+        return movement
+
+
+def reservation_release(*, actor, reservation: Reservation) -> Reservation:
+    """Give back what is still held (the job needs no more of it)."""
+    _check_may_move(actor, reservation.warehouse)
+    return _release(reservation)
+
+
+def _release(reservation: Reservation) -> Reservation:
+    with transaction.atomic():
+        balance, locked = _lock_reservation(reservation)
+        balance.reserved -= locked.outstanding
+        _save_balance(balance, ["reserved"])
+        locked.released += locked.outstanding
+        _close_if_done(locked)
+        locked.save(update_fields=["released", "status"])
+        return locked
+
+
+def reservations_release_for(*, ticket_reference: str) -> list[Reservation]:
+    """When a job ends (a ticket resolved or cancelled), what it still holds goes back to stock.
+
+    No actor check: the job's own end releases its holds, whoever ended it; no movement is written
+    (nothing leaves a shelf)."""
+    released = []
+    # One lock order: reservations in (warehouse, part) order, so two jobs ending at once never deadlock.
+    open_ones = Reservation.objects.filter(ticket_reference=ticket_reference, status=ReservationStatus.OPEN)
+    for reservation in open_ones.select_related("part", "warehouse").order_by("warehouse_id", "part_id", "pk"):
+        try:
+            released.append(_release(reservation))
+        except ValidationError:
+            continue  # closed meanwhile
+    return released
+
+
 __all__ = [
     "OutOfStock",
+    "can_create_part",
     "can_move_stock",
+    "part_create",
+    "part_update",
+    "reservation_create",
+    "reservation_issue",
+    "reservation_plan",
+    "reservation_release",
+    "reservations_release_for",
     "stock_move",
+    "stock_reorder_point_set",
     "stock_reserve",
     "stock_transfer_receive",
     "stock_transfer_send",
+    "warehouse_create",
+    "warehouse_update",
 ]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.core.cases import ActionNotAllowed, ActionRun, ActionSpec, actions_by_name, clean_text, clean_time
 from aftersales.core.cases.contacts import case_contact
 from aftersales.core.notifications import notify_customer
+from parts.services import reservations_release_for
 from warranty.choices import FaultCause
 from warranty.services import (
     MAX_LABOUR_HOURS,
@@ -284,8 +285,15 @@ def _resolve_data(run: ActionRun) -> dict:
     return {"functional_test": run.case.functional_test, **(work_data(work, run.case) if work else {})}
 
 
+def release_parts(run: ActionRun) -> None:
+    """The job has ended: units still reserved for the ticket go back to stock (parts/services.py).
+    What was issued and not used comes back as a ``return`` movement booked by the technician."""
+    reservations_release_for(ticket_reference=run.case.number)
+
+
 def _after_resolve(run: ActionRun) -> None:
     """The return visit: a 7-day reply window and a survey link to the customer (002 §4)."""
+    release_parts(run)
     ticket, now = run.case, run.now
     sla.start_csat_reply(ticket, now)
     cycle = ticket.reopened_count + 1
@@ -359,7 +367,9 @@ ACTIONS = actions_by_name(
     ),
     ActionSpec("confirm", _("Customer confirmed"), "tickets.respond_ticket", customer_may=True),
     ActionSpec("close", _("Close"), "tickets.respond_ticket", prepare=prepare_now),
-    ActionSpec("cancel", _("Cancel"), "tickets.cancel_ticket", prepare=prepare_reason, cancel="cancel"),
+    ActionSpec(
+        "cancel", _("Cancel"), "tickets.cancel_ticket", prepare=prepare_reason, cancel="cancel", after=release_parts
+    ),
     ActionSpec(
         "reopen",
         _("Reopen"),

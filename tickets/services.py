@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -23,6 +24,7 @@ from aftersales.core.models import Customer
 from aftersales.core.notifications import notify_customer
 from aftersales.core.numbering import number_next
 from aftersales.core.tracking import tracking_link_for, tracking_url
+from parts.services import reservation_issue
 from warranty.selectors import unit_by_serial
 
 from . import sla
@@ -30,6 +32,9 @@ from .actions import AlreadyRated, Work, clean_work, work_data
 from .cases import TICKETS
 from .choices import ClockName, FollowUpKind, Priority, Status
 from .models import FollowUp, PartUsage, StandbyLoan, StandbyUnit, Survey, Ticket, TicketAttachment, TicketEvent
+
+if TYPE_CHECKING:
+    from parts.models import Reservation
 
 __all__ = [
     "MAX_ATTACHMENTS",
@@ -44,6 +49,7 @@ __all__ = [
     "may_note",
     "may_record_part",
     "may_record_work",
+    "part_issue_reserved",
     "part_record",
     "standby_lend",
     "standby_return",
@@ -340,37 +346,102 @@ def part_record(
         ticket = _lock(ticket.pk)
         if ticket.status not in PART_STATUSES:
             raise ActionNotAllowed("Parts are recorded while the ticket is being worked on.")
-        entitlement = ticket.entitlement
-        paid = bool(entitlement and entitlement.outputs["charges"]["parts"] != "free") or (
-            entitlement is None and ticket.unit_id is not None
-        )
-        usage = PartUsage(
+        return _part_usage_add(
             ticket=ticket,
+            actor=actor,
             part_number=part_number,
             description=description,
             quantity=quantity,
             unit_cost=unit_cost,
             replacement_serial=replacement_serial,
-            paid_by_customer=paid,
-            recorded_by=actor,
-            recorded_at=now,
-        )
-        usage.full_clean()
-        usage.save()
-        event_append(
-            TICKETS,
-            ticket,
-            "part_recorded",
-            actor=actor,
-            data={
-                "part": usage.pk,
-                "part_number": usage.part_number,
-                "quantity": usage.quantity,
-                "paid_by_customer": usage.paid_by_customer,
-            },
-            public=False,
             now=now,
         )
+
+
+def part_issue_reserved(
+    *,
+    ticket: Ticket,
+    actor,
+    reservation: Reservation,
+    quantity: int | None = None,
+    replacement_serial: str = "",
+    now: datetime | None = None,
+) -> PartUsage:
+    """Take reserved units from stock for the repair and record them as used on the ticket.
+
+    The issue movement (``parts.services.reservation_issue``, which checks that the actor may move
+    stock in that warehouse) and the part used commit together. Locks: the ticket first (the case
+    kit's order), then the stock rows (parts' order). What the ticket still holds when it is
+    resolved or cancelled goes back to stock (``tickets.actions.release_parts``).
+    """
+    now = now or clock.now()
+    if not may_record_part(ticket, actor):
+        raise PermissionDenied("You may not record parts on this ticket.")
+    with transaction.atomic():
+        ticket = _lock(ticket.pk)
+        if ticket.status not in PART_STATUSES:
+            raise ActionNotAllowed("Parts are recorded while the ticket is being worked on.")
+        if reservation.ticket_reference != ticket.number:
+            raise ValidationError({"reservation": "This reservation is for another ticket or incident."})
+        movement = reservation_issue(
+            actor=actor, reservation=reservation, quantity=quantity, reason=f"repair {ticket.number}"
+        )
+        part = reservation.part
+        return _part_usage_add(
+            ticket=ticket,
+            actor=actor,
+            part_number=part.sku,
+            description=part.name[:200],
+            quantity=-movement.quantity,
+            unit_cost=part.price,
+            replacement_serial=replacement_serial,
+            now=now,
+        )
+
+
+def _part_usage_add(
+    *,
+    ticket: Ticket,
+    actor,
+    part_number: str,
+    description: str,
+    quantity: int,
+    unit_cost: Decimal,
+    replacement_serial: str,
+    now: datetime,
+) -> PartUsage:
+    """A part used on the locked ``ticket``, with its ``part_recorded`` event."""
+    entitlement = ticket.entitlement
+    paid = bool(entitlement and entitlement.outputs["charges"]["parts"] != "free") or (
+        entitlement is None and ticket.unit_id is not None
+    )
+    usage = PartUsage(
+        ticket=ticket,
+        part_number=part_number,
+        description=description,
+        quantity=quantity,
+        unit_cost=unit_cost,
+        replacement_serial=replacement_serial,
+        paid_by_customer=paid,
+        recorded_by=actor,
+        recorded_at=now,
+    )
+    usage.full_clean()
+    usage.save()
+    event_append(
+        TICKETS,
+        ticket,
+        "part_recorded",
+        actor=actor,
+        data={
+            "part": usage.pk,
+            "part_number": usage.part_number,
+            "quantity": usage.quantity,
+            "paid_by_customer": usage.paid_by_customer,
+        },
+        public=False,
+        now=now,
+    )
     return usage
 
 

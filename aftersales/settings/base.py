@@ -275,6 +275,10 @@ SPECTACULAR_SETTINGS = {
         "ComplaintChannelEnum": "complaints.choices.Channel",
         "IncidentStatusEnum": "emergency.choices.Status",
         "IncidentChannelEnum": "emergency.choices.Channel",
+        "WarehouseTierEnum": "parts.models.WarehouseTier",
+        "MovementKindEnum": "parts.models.MovementKind",
+        "TransferStatusEnum": "parts.models.TransferStatus",
+        "ReservationStatusEnum": "parts.models.ReservationStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -15,6 +15,6 @@ def part(**fields) -> Part:
     return Part.objects.create(**fields)
 
 
-def warehouse(owner, *, tier: str = WarehouseTier.VAN, code: str | None = None) -> Warehouse:
+def warehouse(owner, *, tier: str = WarehouseTier.VAN, code: str | None = None, region=None) -> Warehouse:
     code = code or f"wh-{Warehouse.objects.count() + 1}"
-    return Warehouse.objects.create(code=code, name=code, tier=tier, owner=owner)
+    return Warehouse.objects.create(code=code, name=code, tier=tier, owner=owner, region=region)

@@ -222,6 +222,18 @@ class PartCreateSerializer(serializers.Serializer):
     replacement_serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
+class PartIssueSerializer(serializers.Serializer):
+    """Reserved units taken from stock for this ticket (``/api/v1/reservations/``)."""
+
+    reservation = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="id of a reservation for this ticket"
+    )
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=1000, required=False, allow_null=True, help_text="all outstanding by default"
+    )
+    replacement_serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
 class WorkRecordSerializer(serializers.Serializer):
     """One visit's labour and travel, added to the ticket's totals; at least one of the two."""
 

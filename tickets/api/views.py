@@ -9,20 +9,25 @@ have (registering, parts, dispatch suggestions, labour and travel).
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from aftersales.core.api.cases import CaseViewSet, case_filter_parameters, case_schema
 from aftersales.core.api.services import validation_codes_kept
+from parts.api.errors import stock_service_errors
+from parts.selectors import reservations_visible_to
 
 from .. import selectors, services
 from ..cases import TICKETS
 from .serializers import (
     DispatchSuggestionSerializer,
     PartCreateSerializer,
+    PartIssueSerializer,
     PartUsageSerializer,
     TicketAttachmentSerializer,
     TicketCreatedSerializer,
@@ -65,6 +70,7 @@ class TicketViewSet(CaseViewSet):
         "create": (VIEW, "tickets.add_ticket"),
         "events": (VIEW, "tickets.view_ticketevent"),
         "parts": (VIEW, "tickets.add_partusage"),
+        "parts_issue": (VIEW, "tickets.add_partusage", "parts.view_reservation", "parts.add_stockmovement"),
         "dispatch_candidates": (VIEW, "tickets.dispatch_ticket", "tickets.view_technician"),
         "attachments": (VIEW, "tickets.view_ticketattachment"),
         "attachment": (VIEW, "tickets.view_ticketattachment"),
@@ -115,6 +121,34 @@ class TicketViewSet(CaseViewSet):
         serializer.is_valid(raise_exception=True)
         with self.service_errors():
             usage = services.part_record(ticket=ticket, actor=request.user, **serializer.validated_data)
+        return Response(PartUsageSerializer(usage).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=PartIssueSerializer,
+        responses={
+            201: PartUsageSerializer,
+            403: OpenApiResponse(description="may not record parts here or move stock in that warehouse"),
+            409: OpenApiResponse(description="the ticket is not being worked on, or the reservation is closed"),
+        },
+        summary="Issue reserved parts from stock and record them as used (parts/ reservations)",
+    )
+    @action(detail=True, methods=["post"], url_path="parts/issue")
+    def parts_issue(self, request, number: str):
+        ticket = self.get_object()
+        serializer = PartIssueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        reservation = reservations_visible_to(request.user).filter(pk=data["reservation"]).first()
+        if reservation is None:
+            raise ValidationError({"reservation": [_("No such reservation.")]}, code="does_not_exist")
+        with self.service_errors(), stock_service_errors():
+            usage = services.part_issue_reserved(
+                ticket=ticket,
+                actor=request.user,
+                reservation=reservation,
+                quantity=data.get("quantity"),
+                replacement_serial=data["replacement_serial"],
+            )
         return Response(PartUsageSerializer(usage).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

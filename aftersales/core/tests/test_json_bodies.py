@@ -23,6 +23,9 @@ from complaints.models import BreachReport
 from complaints.services import corrective_action_add
 from complaints.tests import factories as complaint_factories
 from emergency.services import incident_create
+from parts.models import WarehouseTier
+from parts.services import reservation_create, stock_move, stock_transfer_send
+from parts.tests import factories as parts_factories
 from tickets.services import ticket_create
 from tickets.tests import factories
 from warranty.services import (
@@ -84,7 +87,19 @@ def path_values(make_user, calendars) -> dict[tuple[str, str], str]:
         data={"incident_type": "system_outage", "title": "Portal down", "description": "502 for everyone"},
         now=now,
     )
+    keeper = make_user("supervisor")
+    part = parts_factories.part(sku="BODY-P1")
+    central = parts_factories.warehouse(keeper, tier=WarehouseTier.CENTRAL, code="body-central")
+    stock_move(actor=keeper, warehouse=central, part=part, kind="receipt", quantity=2, reason="PO")
+    transfer = stock_transfer_send(
+        actor=keeper, source=central, destination=parts_factories.warehouse(keeper), part=part, quantity=1, reason="r"
+    )
+    reservation = reservation_create(actor=keeper, warehouse=central, part=part, quantity=1, ticket_reference="T-1")
     return {
+        ("/api/v1/reservations/", "id"): str(reservation.pk),
+        ("/api/v1/parts/", "sku"): part.sku,
+        ("/api/v1/warehouses/", "code"): central.code,
+        ("/api/v1/transfers/", "id"): str(transfer.pk),
         ("/api/v1/incidents/", "number"): incident.number,
         ("/api/v1/incidents/", "item_id"): "1",
         ("/api/v1/tickets/", "number"): created.ticket.number,
