@@ -14,6 +14,7 @@ api_v1 = [
     path("complaints/", include("complaints.api.urls")),
     path("public/", include("complaints.api.public")),
     path("incidents/", include("emergency.api.urls")),
+    path("kpi/", include("kpi.api.urls")),
     # /public/track/<token>/…: the portal shell's, for every kind of case.
     path("public/", include("aftersales.portal.api")),
 ]
