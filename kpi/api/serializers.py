@@ -120,3 +120,10 @@ class RecordSerializer(serializers.Serializer):
     at = serializers.DateTimeField(allow_null=True, help_text=_("when the record counts"))
     value = serializers.FloatField(allow_null=True, help_text=_("its value (1/0 for a rate)"))
     fields = serializers.DictField(help_text=_("the metric's columns (number, dates, …)"))
+
+
+class RecordPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = RecordSerializer(many=True)

@@ -88,7 +88,7 @@ def record_representation(row: dict) -> dict:
 class KpiRecordsView(APIView):
     permission_classes = [MayViewKpis]
 
-    @extend_schema(parameters=[_KEY, s.KpiQuerySerializer], responses=s.RecordSerializer(many=True))
+    @extend_schema(parameters=[_KEY, s.KpiQuerySerializer], responses=s.RecordPageSerializer)
     def get(self, request, key: str):
         metric = _metric_or_404(key)
         query = _query(s.KpiQuerySerializer, request)
