@@ -51,3 +51,34 @@ class KpiTarget(models.Model):
 
         if self.metric not in METRICS:
             raise ValidationError({"metric": _("Unknown metric.")})
+
+
+class KpiReport(models.Model):
+    """A report as it was sent: the figures, the ids behind them and the files, frozen at generation.
+
+    Read next year, it shows what was sent then, whatever happened to the records since.
+    """
+
+    class Kind(models.TextChoices):
+        STATISTICS = "statistics", _("Monthly statistics (before the 4th)")
+        MONTHLY = "monthly", _("Monthly report (before the 5th)")
+        WEEKLY = "weekly", _("Weekly progress report")
+        QUARTERLY = "quarterly", _("Quarterly execution report")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    period_first = models.DateField(_("first day"))
+    period_last = models.DateField(_("last day"))
+    generated_at = models.DateTimeField(_("generated at"))
+    # {"metrics": [...], "previous": [...], "records": {key: [ids]}, "complaint_causes": [...], ...}
+    content = models.JSONField(_("content"), default=dict)
+    files = models.JSONField(_("files"), default=dict)  # {"xlsx": name, "html": name, "pdf": name}
+    recipients = models.JSONField(_("recipients"), default=list)
+
+    class Meta:
+        ordering = ["-period_first", "kind"]
+        verbose_name = _("KPI report")
+        verbose_name_plural = _("KPI reports")
+        constraints = [models.UniqueConstraint(fields=["kind", "period_first"], name="kpi_report_once_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period_first:%Y-%m}"

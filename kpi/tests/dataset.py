@@ -6,7 +6,7 @@ minutes, resolution 480 (8 business hours), no on-site clock.
 
 | ticket | created (local)      | first response       | business h | on time | resolution                        |
 |--------|----------------------|----------------------|-----------:|---------|-----------------------------------|
-| A      | Fri 2 Oct 10:00 hol. | Mon 5 Oct 10:30      | 1.5        | yes     | open; breached Mon 5 Oct 18:00    |
+| A      | Fri 2 Oct 10:00 hol. | Mon 5 Oct 10:30      | 1.5        | yes     | open; breached Mon 5 Oct 17:00    |
 | B      | Fri 9 Oct 17:00      | Sat 10 Oct 10:00 mk. | 1 + 1 = 2  | no      | open; breached Sat 10 Oct 16:00   |
 | C      | Mon 12 Oct 09:00     | Mon 12 Oct 09:30     | 0.5        | yes     | see below                         |
 | D      | Sat 31 Oct 23:30     | Mon 2 Nov 09:30      | 0.5        | yes     | open, not due in October          |
@@ -14,7 +14,7 @@ minutes, resolution 480 (8 business hours), no on-site clock.
 
 C (with a unit): parts awaited 11:00–15:00, resolved 17:00 (cycle 1: 8 h − 4 h paused = 4 h); reopened Tue 13 Oct
 10:00, worked and resolved again 12:00 (cycle 2: 2 h): time to resolve 6 h, never late, two visits.
-A's breach: resolution due 8 business hours after Mon 5 Oct 09:00 = 18:00. B's: Fri 17–18 + Sat 09–16 = 8 h.
+A's breach: resolution due 8 business hours after Mon 5 Oct 09:00 = 17:00. B's: Fri 17–18 + Sat 09–16 = 8 h.
 B's first response is due after 100 minutes: Fri 17:00–18:00 + Sat 09:00–09:40 (breach at Sat 09:40).
 The sweep runs at Sat 31 Oct 23:59, so the October breaches are A-res, B-fr, B-res: 3.
 
