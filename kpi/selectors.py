@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
@@ -93,13 +94,13 @@ def metric_figure(metric: Metric, period: Period, filters: Filters, group_by: st
     """(the figure, [(group value, figure), …] or None) — one query, or one per side of a ratio."""
     if not metric.applicable(filters):
         return Figure(value=None, count=0), ([] if group_by else None)
-    groupable = bool(group_by) and metric.applicable({group_by: ""})  # type: ignore[dict-item]
+    groupable = group_by is not None and metric.applicable({group_by: ""})
     if metric.aggregation == RATIO:
         figure, groups = _ratio(metric, period, filters, group_by if groupable else None)
         return figure, ((groups or []) if group_by else None)
     records = metric.records(period, filters)
     aggregates = _aggregates(metric)
-    if not groupable:
+    if not groupable or group_by is None:
         return _figure(metric, records.aggregate(**aggregates)), ([] if group_by else None)
     rows = list(
         records.order_by()
@@ -117,12 +118,12 @@ def targets_for(period: Period, region: str | None) -> dict[str, Decimal]:
     rows = KpiTarget.objects.filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=period.first), valid_from__lte=period.first
     ).filter(Q(region__isnull=True) | Q(region__code=region or ""))
-    chosen: dict[str, tuple[bool, object, Decimal]] = {}
+    chosen: dict[str, tuple[tuple[bool, date], Decimal]] = {}
     for metric, region_id, valid_from, value in rows.values_list("metric", "region_id", "valid_from", "value"):
         rank = (region_id is not None, valid_from)
-        if metric not in chosen or rank > chosen[metric][:2]:
-            chosen[metric] = (*rank, value)  # type: ignore[assignment]
-    return {metric: value for metric, (_, _, value) in chosen.items()}
+        if metric not in chosen or rank > chosen[metric][0]:
+            chosen[metric] = (rank, value)
+    return {metric: value for metric, (_, value) in chosen.items()}
 
 
 def _target(metric: Metric, targets: Mapping[str, Decimal]) -> Decimal | None:

@@ -36,7 +36,7 @@ def kpi_report_generate(*, kind: str, period: Period, now: datetime | None = Non
     with transaction.atomic():
         report = KpiReport.objects.select_for_update().filter(kind=kind, period_first=period.first).first()
         created = report is None
-        if created:
+        if report is None:
             report = KpiReport.objects.create(
                 kind=kind,
                 period_first=period.first,
