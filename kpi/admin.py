@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 
-from .models import KpiTarget
+from .models import KpiReport, KpiTarget
 from .registry import metrics_in_order
 
 
@@ -31,3 +31,21 @@ class KpiTargetAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(KpiReport)
+class KpiReportAdmin(admin.ModelAdmin):
+    """The archive, read-only: a report stays as it was sent (the dashboard's /kpi/reports/ too)."""
+
+    list_display = ["kind", "period_first", "period_last", "generated_at"]
+    list_filter = ["kind"]
+    readonly_fields = ["kind", "period_first", "period_last", "generated_at", "content", "files", "recipients"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
