@@ -139,9 +139,9 @@ def _workbook(content: dict, path: Path) -> None:
 
 
 def _pdf(html_path: Path, pdf_path: Path) -> bool:
-    chromium = Path(settings.KPI_CHROMIUM)
-    if not chromium.exists():
+    if not settings.KPI_CHROMIUM or not Path(settings.KPI_CHROMIUM).is_file():
         return False
+    chromium = Path(settings.KPI_CHROMIUM)
     command = [
         str(chromium),
         "--headless",

@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from aftersales.core.calendars.services import calendar_touch
 from aftersales.core.models import BusinessCalendar, CalendarDay
 from aftersales.core.sla.sweep import sla_sweep
 from complaints.services import complaint_transition
@@ -57,6 +58,7 @@ class October:
 def business_policy(calendar: BusinessCalendar) -> None:
     CalendarDay.objects.create(calendar=calendar, date=date(2026, 10, 2), kind="holiday", name="国庆节")
     CalendarDay.objects.create(calendar=calendar, date=date(2026, 10, 10), kind="workday", works_as=4, name="调休")
+    calendar_touch(calendar=calendar)  # specs are cached per calendar version: this is a new version
     SlaPolicy.objects.update_or_create(
         ticket_type="repair",
         priority="normal",

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def reports_dir(settings, tmp_path):
     settings.KPI_REPORTS_DIR = str(tmp_path)
+    settings.KPI_CHROMIUM = "/usr/bin/chromium"
     settings.KPI_REPORT_RECIPIENTS = {"monthly": ["quality@example.com", "ceo@example.com"]}
     return tmp_path
 
