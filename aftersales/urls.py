@@ -17,6 +17,7 @@ api_v1 = [
     path("incidents/", include("emergency.api.urls")),
     # parts/, warehouses/, stock/, stock-movements/, transfers/, reservations/
     path("", include("parts.api.urls")),
+    path("kpi/", include("kpi.api.urls")),
     # /public/track/<token>/…: the portal shell's, for every kind of case.
     path("public/", include("aftersales.portal.api")),
 ]
@@ -28,6 +29,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     *inbox_urls(),  # /admin/inbox/: the staff's in-app notifications (before the admin's catch-all)
     path("admin/", admin.site.urls),
+    path("kpi/", include("kpi.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file (/api/docs/?script), not inline: CSP.

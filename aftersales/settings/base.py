@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.logging import logging_config
@@ -151,6 +152,13 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "core.sla_sweep", "schedule": 60.0},
     "outbox-deliver": {"task": "core.outbox_deliver", "schedule": 30.0},
     "outbox-requeue-stuck": {"task": "core.outbox_requeue_stuck", "schedule": 300.0},
+    # REQUIREMENTS §7: last month's statistics frozen on the 3rd (due before the 4th), the monthly
+    # report on the 4th (due before the 5th); both at 06:00 company time, idempotent per month.
+    "kpi-monthly-statistics": {
+        "task": "kpi.monthly_statistics",
+        "schedule": crontab(minute=0, hour=6, day_of_month=3),
+    },
+    "kpi-monthly-report": {"task": "kpi.monthly_report", "schedule": crontab(minute=0, hour=6, day_of_month=4)},
 }
 # /healthz answers 503 "degraded" when deadlines stop being enforced: the oldest due clock waits more
 # than a few sweep intervals, or a message waits for delivery longer than this (no beat, no worker).
@@ -323,6 +331,21 @@ PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="CN")
 SERVICE_HOTLINE = env("SERVICE_HOTLINE", default="400-800-8888")
 # "Send me my link again" (/track/lost/): attempts per client address, per case number and per phone/email.
 LINK_RECOVERY_RATE_LIMIT = env("LINK_RECOVERY_RATE_LIMIT", default="5/hour")
+
+# --- KPI reports (kpi/) ---------------------------------------------------------------------
+# Where manage.py kpi_report and the beat tasks write the XLSX, HTML and PDF files.
+KPI_REPORTS_DIR = env("KPI_REPORTS_DIR", default=str(VAR_DIR / "reports"))
+# Recipients per report (REQUIREMENTS §7): the statistics to the enterprise-management office before
+# the 4th, the monthly report to the quality, technical and marketing centres and senior management
+# before the 5th. Comma-separated email addresses.
+KPI_REPORT_RECIPIENTS = {
+    "statistics": env.list("KPI_STATISTICS_RECIPIENTS", default=[]),
+    "monthly": env.list("KPI_MONTHLY_REPORT_RECIPIENTS", default=[]),
+    "weekly": env.list("KPI_WEEKLY_REPORT_RECIPIENTS", default=[]),
+    "quarterly": env.list("KPI_QUARTERLY_REPORT_RECIPIENTS", default=[]),
+}
+# The Chromium that prints the report's HTML to PDF (skipped when absent).
+KPI_CHROMIUM = env("KPI_CHROMIUM", default="/usr/bin/chromium")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -24,6 +24,11 @@ WARRANTY_PAGE_RATE_LIMIT = "10000/minute"
 # And for session timeouts: many tests travel hours or days while signed in (test_sessions.py sets its own).
 SESSION_IDLE_TIMEOUT = SESSION_ABSOLUTE_TIMEOUT = SESSION_COOKIE_AGE = 10 * 365 * 86400
 
+# KPI reports of the suite (and of the Celery worker it starts) go aside, and print no PDF unless a
+# test asks for one (kpi/tests/test_report.py does).
+KPI_REPORTS_DIR = str(VAR_DIR / "test-reports")  # noqa: F405
+KPI_CHROMIUM = ""
+
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns when it is missing

@@ -101,6 +101,7 @@ def path_values(make_user, calendars) -> dict[tuple[str, str], str]:
         ("/api/v1/warehouses/", "code"): central.code,
         ("/api/v1/transfers/", "id"): str(transfer.pk),
         ("/api/v1/incidents/", "number"): incident.number,
+        ("/api/v1/kpi/metrics/", "key"): "csat_avg",
         ("/api/v1/incidents/", "item_id"): "1",
         ("/api/v1/tickets/", "number"): created.ticket.number,
         ("/api/v1/public/track/", "token"): created.tracking_token,

@@ -1,0 +1,1 @@
+"""The metric families; ``kpi.registry`` puts them in one ordered registry."""
