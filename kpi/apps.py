@@ -9,3 +9,8 @@ class KpiConfig(AppConfig):
     def ready(self) -> None:
         # Beat names kpi.monthly_statistics and kpi.monthly_report: register them in every process.
         from . import tasks  # noqa: F401
+
+        # Its panel on the staff start page ("My work").
+        from .workspace import register_panels
+
+        register_panels()

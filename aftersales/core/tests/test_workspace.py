@@ -47,7 +47,7 @@ def test_each_role_lands_on_its_own_panels(client, staff):
         "agent": {"tickets.first_responses", "tickets.replied", "complaints.received", "complaints.mine"},
         "technician": {"tickets.visits_today", "tickets.mine", "tickets.replied"},
         "supervisor": {"tickets.unassigned", "tickets.breached", "complaints.unassigned", "emergency.open"},
-        "manager": {"tickets.breached", "complaints.breached", "complaints.approvals", "emergency.open"},
+        "manager": {"tickets.breached", "complaints.breached", "complaints.approvals", "emergency.open", "kpi.reports"},
         "coordinator": {"emergency.open"},
     }
     not_expected = {
