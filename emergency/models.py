@@ -252,3 +252,51 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CustomerNotice(models.Model):
+    """One message to the affected customers of an incident (``notify-customers``).
+
+    The set of customers is frozen when it is sent (``NoticeRecipient`` rows); the same text sent again
+    is the same notice (``digest``), so a retried request neither writes a second notice nor messages
+    anyone twice. A drill's notice records whom it would have reached and writes no message.
+    """
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="customer_notices"
+    )
+    message = models.TextField(_("message"))
+    digest = models.CharField(_("message digest"), max_length=64)
+    drill = models.BooleanField(_("drill (no message sent)"), default=False)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    messages = models.PositiveIntegerField(_("messages written"), default=0)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        ordering = ["incident", "created_at", "id"]
+        verbose_name = _("customer notice")
+        verbose_name_plural = _("customer notices")
+        constraints = [models.UniqueConstraint(fields=["incident", "digest"], name="emergency_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.message[:40]}"
+
+
+class NoticeRecipient(models.Model):
+    """A customer a notice was meant for: the frozen set, one row per customer and notice."""
+
+    notice = models.ForeignKey(CustomerNotice, on_delete=models.PROTECT, related_name="recipients")
+    customer = models.ForeignKey(
+        "core.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("notice recipient")
+        verbose_name_plural = _("notice recipients")
+        constraints = [models.UniqueConstraint(fields=["notice", "customer"], name="emergency_notice_recipient_once")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}:{self.customer_id}"

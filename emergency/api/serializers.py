@@ -70,6 +70,12 @@ class IncidentSerializer(serializers.ModelSerializer):
         return sla_representation(selectors.incident_sla_clocks(incident))
 
 
+class AffectedSerializer(serializers.Serializer):
+    units = serializers.IntegerField(help_text="registered units the scope names")
+    customers = serializers.IntegerField(help_text="their owners, each counted once")
+    notified = serializers.IntegerField(help_text="customers a notice was sent to (a drill's: meant for)")
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     communications = serializers.CharField(
         source="communications.username", read_only=True, default=None, allow_null=True
@@ -77,6 +83,7 @@ class IncidentDetailSerializer(IncidentSerializer):
     scribe = serializers.CharField(source="scribe.username", read_only=True, default=None, allow_null=True)
     checklist = ChecklistItemSerializer(many=True, read_only=True)
     scope = serializers.JSONField(read_only=True)
+    affected = serializers.SerializerMethodField()
 
     class Meta(IncidentSerializer.Meta):
         fields = [
@@ -87,8 +94,13 @@ class IncidentDetailSerializer(IncidentSerializer):
             "scribe",
             "stand_down_reason",
             "checklist",
+            "affected",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(AffectedSerializer)
+    def get_affected(self, incident: Incident) -> dict:
+        return selectors.incident_affected(incident)
 
 
 class IncidentEventSerializer(CaseEventSerializer):
