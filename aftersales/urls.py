@@ -21,6 +21,8 @@ api_v1 = [
 urlpatterns = [
     # /, /track/<token>/ and every kind's intake page (/request/, /complaint/): the portal shell.
     path("", include("aftersales.portal.urls")),
+    # The one-time acknowledge link of an emergency page (no login).
+    path("", include("emergency.portal.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

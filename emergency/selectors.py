@@ -12,7 +12,7 @@ from aftersales.core.models import SlaClock
 from aftersales.core.selectors import case_clock_filter, case_queue_filter, clocks_attach
 from warranty.selectors import units_in_scope
 
-from .models import ChecklistItem, Incident, NoticeRecipient
+from .models import ChecklistItem, Incident, NoticeRecipient, PagingRun
 
 
 def incidents_visible_to(user) -> QuerySet[Incident]:
@@ -55,7 +55,26 @@ def incident_list_for_staff(
 
 
 def incident_for_staff(*, user, number: str) -> Incident | None:
-    return incident_list_for_staff(user=user).prefetch_related("checklist__done_by").filter(number=number).first()
+    return (
+        incident_list_for_staff(user=user)
+        .prefetch_related("checklist__done_by", "pages__recipient")
+        .filter(number=number)
+        .first()
+    )
+
+
+def incident_by_number(number: str) -> Incident | None:
+    """Any incident (the acknowledge endpoint: a paged technician may not see the incident list)."""
+    return Incident.objects.filter(number=number).first()
+
+
+def incident_current_run(incident: Incident) -> PagingRun | None:
+    return (
+        PagingRun.objects.select_related("acknowledged_by")
+        .filter(incident=incident)
+        .order_by("-started_at", "-pk")
+        .first()
+    )
 
 
 def incident_sla_clocks(incident: Incident) -> list[SlaClock]:
