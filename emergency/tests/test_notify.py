@@ -167,3 +167,16 @@ def test_a_drill_through_the_api_says_so(staff, owners):
     assert response.status_code == 202
     assert response.json()["customers"] == 3 and response.json()["messages"] == 0 and response.json()["drill"] is True
     assert not customer_messages(incident).exists()
+
+
+def test_the_notice_text_is_looked_up_and_rendered_in_the_customers_language_at_delivery(staff, owners):
+    from aftersales.core.outbox.rendering import render_message
+
+    owners["bob"].language = "en"
+    owners["bob"].save()
+    incident = assessed(staff)
+    incident_notify_customers(incident=incident, actor=staff["coordinator"], message="请暂停使用，我们将上门检修。")
+    chinese = render_message(customer_messages(incident).get(recipient=owners["carol"].phone))
+    english = render_message(customer_messages(incident).get(recipient=owners["bob"].phone))
+    assert "请暂停使用" in chinese.body and "重要通知" in chinese.subject and "Lot 2611" in chinese.subject
+    assert "请暂停使用" in english.body and english.subject.startswith("Important notice")
