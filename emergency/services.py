@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -94,7 +94,7 @@ class _ClocksMoved(Exception):
     """A sweep started a run's next step clock while we waited for the previous one: lock again."""
 
 
-def _clock_condition(subjects: list[tuple[type, int]]) -> Q:
+def _clock_condition(subjects: Sequence[tuple[type, int]]) -> Q:
     condition = Q()
     for model, pk in subjects:
         condition |= Q(content_type=ContentType.objects.get_for_model(model), object_id=pk)
