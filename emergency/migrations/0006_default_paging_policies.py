@@ -2,7 +2,7 @@
 (level IV, routine maintenance or an enquiry, pages nobody). The rota pages first, then the
 coordinators, then the managers; each step waits 5 / 10 / 15 minutes (levels I / II / III) for an
 acknowledgement, the chain runs twice, then the executives are alarmed. Levels I and II tell senior
-management at once (000 P2§3.3, 002 §3). All editable in the admin."""
+management at once (000 P2§3.3, 002 §3). Plain rows: the coordinators may change them."""
 
 from django.db import migrations
 
