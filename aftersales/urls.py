@@ -25,6 +25,8 @@ api_v1 = [
 urlpatterns = [
     # /, /track/<token>/ and every kind's intake page (/request/, /complaint/): the portal shell.
     path("", include("aftersales.portal.urls")),
+    # The one-time acknowledge link of an emergency page (no login).
+    path("", include("emergency.portal.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     *inbox_urls(),  # /admin/inbox/: the staff's in-app notifications (before the admin's catch-all)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.cases import ActionNotAllowed, ActionRun, ActionSpec, actions_by_name, clean_staff_user, clean_text
 
-from . import plans, sla
+from . import paging, plans, sla
 from .choices import ClockName, Level, Status
 from .models import Incident, IncidentReview
 
@@ -139,12 +139,21 @@ def _after_level(run: ActionRun) -> None:
         plans.checklist_snapshot(run.case, run.now, run.actor)
 
 
+def _after_escalate(run: ActionRun) -> None:
+    """A more severe level of a running incident pages its own chain (its people, its executives)."""
+    _after_level(run)
+    if run.case.status != Status.ASSESSED:
+        paging.paging_start(run.case, run.now, run.actor)
+
+
 def _after_activate(run: ActionRun) -> None:
     plans.checklist_snapshot(run.case, run.now, run.actor)
+    paging.paging_start(run.case, run.now, run.actor)
 
 
 def _after_end(run: ActionRun) -> None:
     plans.checklist_clocks_cancel(run.case, run.now, run.actor, note=run.case.status)
+    paging.paging_cancel(run.case, run.now, run.actor, note=run.case.status)
 
 
 def _after_assess(run: ActionRun) -> None:
@@ -168,7 +177,14 @@ ACTIONS = actions_by_name(
         "activate", _("Activate the plan"), RUN, prepare=prepare_at, stop=(ClockName.RESPOND,), after=_after_activate
     ),
     ActionSpec("mitigate", _("Start mitigation"), RUN),
-    ActionSpec("recover", _("Recovered"), RUN, prepare=prepare_at, stop=(ClockName.INITIAL_HANDLING,)),
+    ActionSpec(
+        "recover",
+        _("Recovered"),
+        RUN,
+        prepare=prepare_at,
+        stop=(ClockName.INITIAL_HANDLING,),
+        after=lambda run: paging.paging_cancel(run.case, run.now, run.actor, note="recovered"),
+    ),
     ActionSpec("review", _("Record the review"), RUN, prepare=prepare_review, record=record_review),
     ActionSpec("close", _("Close"), RUN, prepare=prepare_close, record=record_close, cancel="closed", after=_after_end),
     ActionSpec(
@@ -177,7 +193,7 @@ ACTIONS = actions_by_name(
         RUN,
         prepare=_prepare_level(True),
         event_data=_level_data,
-        after=_after_level,
+        after=_after_escalate,
     ),
     ActionSpec(
         "downgrade",

@@ -22,6 +22,14 @@ class EmergencyConfig(AppConfig):
 
         register_clock_subject(Incident, describe_incident_for_message)
         register_clock_subject(ChecklistItem, describe_item_for_message)
+        # Pages and customer notices store ids; their texts (and a page's one-time link) are made at delivery.
+        from aftersales.core.outbox.rendering import register_message_context
+
+        from .notices import NOTICE_TEMPLATE, notice_message_context
+        from .paging import PAGE_TEMPLATE, page_message_context
+
+        register_message_context(page_message_context, PAGE_TEMPLATE)
+        register_message_context(notice_message_context, NOTICE_TEMPLATE)
         # Its panel on the staff start page ("My work").
         from .workspace import register_panels
 

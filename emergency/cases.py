@@ -8,10 +8,10 @@ from aftersales.core.cases import CasePeople, CaseSpec, CaseWording
 from aftersales.core.notifications import users_in_role
 from aftersales.core.roles import COORDINATOR
 
-from . import plans, sla
+from . import paging, plans, sla
 from .actions import ACTIONS, RUN
 from .choices import ClockName, Status
-from .models import ChecklistItem, Incident, IncidentAttachment, IncidentEvent
+from .models import ChecklistItem, Incident, IncidentAttachment, IncidentEvent, PagingRun
 from .selectors import incidents_visible_to
 
 INCIDENTS = CaseSpec(
@@ -40,8 +40,19 @@ INCIDENTS = CaseSpec(
         (Incident, sla.on_incident_clock_events, False),
         # A checklist item is a dependent row of its incident (the lock order) with a deadline clock.
         (ChecklistItem, plans.on_checklist_clock_events, True),
+        # So is a paging run: its step clock falling due pages the next step.
+        (PagingRun, paging.on_page_clock_events, True),
     ),
     attachment_model=IncidentAttachment,
     max_attachments=50,
-    event_labels={"create": _("Reported"), "note": _("Note"), "checklist_done": _("Checklist item done")},
+    event_labels={
+        "create": _("Reported"),
+        "note": _("Note"),
+        "checklist_done": _("Checklist item done"),
+        "page": _("Paged"),
+        "page_skipped": _("Paging step skipped (nobody on call)"),
+        "page_exhausted": _("Nobody acknowledged: executives alarmed"),
+        "acknowledge": _("Page acknowledged"),
+        "notify_customers": _("Affected customers notified"),
+    },
 )

@@ -92,8 +92,8 @@ class Incident(ConcurrentTransitionMixin, Case):
 
     @transition(field=status, source=Status.ASSESSED, target=Status.ACTIVATED)
     def activate(self, *, at) -> None:
+        # ``acknowledged_at`` is set when someone acknowledges the page (emergency.paging), not here.
         self.activated_at = at
-        self.acknowledged_at = self.acknowledged_at or at
 
     @transition(field=status, source=Status.ACTIVATED, target=Status.MITIGATING)
     def mitigate(self) -> None:
@@ -252,3 +252,283 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CustomerNotice(models.Model):
+    """One message to the affected customers of an incident (``notify-customers``).
+
+    The set of customers is frozen when it is sent (``NoticeRecipient`` rows); the same text sent again
+    is the same notice (``digest``), so a retried request neither writes a second notice nor messages
+    anyone twice. A drill's notice records whom it would have reached and writes no message.
+    """
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="customer_notices"
+    )
+    message = models.TextField(_("message"))
+    digest = models.CharField(_("message digest"), max_length=64)
+    drill = models.BooleanField(_("drill (no message sent)"), default=False)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    messages = models.PositiveIntegerField(_("messages written"), default=0)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        ordering = ["incident", "created_at", "id"]
+        verbose_name = _("customer notice")
+        verbose_name_plural = _("customer notices")
+        constraints = [models.UniqueConstraint(fields=["incident", "digest"], name="emergency_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.message[:40]}"
+
+
+class NoticeRecipient(models.Model):
+    """A customer a notice was meant for: the frozen set, one row per customer and notice."""
+
+    notice = models.ForeignKey(CustomerNotice, on_delete=models.PROTECT, related_name="recipients")
+    customer = models.ForeignKey(
+        "core.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("notice recipient")
+        verbose_name_plural = _("notice recipients")
+        constraints = [models.UniqueConstraint(fields=["notice", "customer"], name="emergency_notice_recipient_once")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}:{self.customer_id}"
+
+
+# --- paging until acknowledged (REQUIREMENTS §6 "Notification"; DESIGN-SLA.md "Paging chains") ------
+
+
+class OnCallRota(models.Model):
+    """Who is on call for emergencies, as shifts: a paging step names a rota and pages whoever's shift
+    covers the moment the step starts."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("on-call rota")
+        verbose_name_plural = _("on-call rotas")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OnCallShift(models.Model):
+    """One person on call from ``starts_at`` until ``ends_at`` (an override is just another shift)."""
+
+    rota = models.ForeignKey(OnCallRota, verbose_name=_("rota"), on_delete=models.CASCADE, related_name="shifts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+
+    class Meta:
+        ordering = ["rota", "starts_at", "id"]
+        verbose_name = _("on-call shift")
+        verbose_name_plural = _("on-call shifts")
+        indexes = [models.Index(fields=["rota", "starts_at", "ends_at"], name="emergency_shift_when_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="emergency_shift_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rota_id}: {self.user_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class PagerContact(models.Model):
+    """A staff member's 24-hour phone for SMS pages (002 §18: reachable around the clock, several channels)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="pager_contact"
+    )
+    phone = models.CharField(_("24-hour phone"), max_length=21)
+
+    class Meta:
+        verbose_name = _("pager contact")
+        verbose_name_plural = _("pager contacts")
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
+class PageChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    IN_APP = "in_app", _("In-app")
+
+
+def default_page_channels() -> list[str]:
+    return [PageChannel.SMS, PageChannel.EMAIL, PageChannel.IN_APP]
+
+
+class PagingPolicy(models.Model):
+    """How one level pages: the chain of steps, how long each waits for an acknowledgement, how often
+    the chain repeats before the executives are alarmed, and through which channels."""
+
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, unique=True)
+    ack_minutes = models.PositiveIntegerField(_("wait for an acknowledgement (minutes)"))
+    loops = models.PositiveSmallIntegerField(_("times the chain is run"), default=2)
+    channels = models.JSONField(_("channels"), default=default_page_channels)
+    page_executives = models.BooleanField(
+        _("page senior management at once"),
+        default=False,
+        help_text=_("Levels I and II: senior management is told at once."),
+    )
+
+    class Meta:
+        ordering = ["level"]
+        verbose_name = _("paging policy")
+        verbose_name_plural = _("paging policies")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ack_minutes__gt=0, loops__gt=0), name="emergency_paging_positive")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_level_display())
+
+
+class PagingStep(models.Model):
+    """One step of a level's chain: a person, a role group or a rota's on-call people."""
+
+    policy = models.ForeignKey(PagingPolicy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    role = models.CharField(_("role"), max_length=30, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rota = models.ForeignKey(
+        OnCallRota, verbose_name=_("on-call rota"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["policy", "position", "id"]
+        verbose_name = _("paging step")
+        verbose_name_plural = _("paging steps")
+        constraints = [
+            # Exactly one target per step.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__gt="", user__isnull=True, rota__isnull=True)
+                    | models.Q(role="", user__isnull=False, rota__isnull=True)
+                    | models.Q(role="", user__isnull=True, rota__isnull=False)
+                ),
+                name="emergency_step_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}#{self.position}"
+
+
+class PagingRun(models.Model):
+    """One paging chain of an incident, started at activation or a level escalation, until someone
+    acknowledges. The policy's chain is snapshot into ``steps`` (later edits do not touch it); the wait
+    of the current step is an SLA clock (``page_step``) that the shared sweep finds due and climbs on."""
+
+    class State(models.TextChoices):
+        PAGING = "paging", _("Paging")
+        EXHAUSTED = "exhausted", _("Executives alarmed, not acknowledged")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Via(models.TextChoices):
+        API = "api", _("API")
+        LINK = "link", _("Link in the page")
+        ADMIN = "admin", _("Admin")
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="paging_runs"
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    steps = models.JSONField(_("chain (snapshot)"), default=list)
+    ack_minutes = models.PositiveIntegerField(_("wait (minutes)"))
+    loops = models.PositiveSmallIntegerField(_("times the chain is run"))
+    channels = models.JSONField(_("channels"), default=default_page_channels)
+    page_executives = models.BooleanField(_("senior management paged at once"), default=False)
+    state = models.CharField(_("state"), max_length=15, choices=State.choices, default=State.PAGING)
+    step = models.PositiveSmallIntegerField(_("current step"), default=0)
+    loop = models.PositiveSmallIntegerField(_("current loop"), default=1)
+    started_at = models.DateTimeField(_("started at"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acknowledged_via = models.CharField(_("acknowledged through"), max_length=10, choices=Via.choices, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["incident", "started_at", "id"]
+        verbose_name = _("paging run")
+        verbose_name_plural = _("paging runs")
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} L{self.level} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (self.State.PAGING, self.State.EXHAUSTED)
+
+
+class Page(models.Model):
+    """One page to one person through one channel; ``key`` is the outbox message's idempotency key
+    (run × step × loop × recipient × channel), so a re-run sweep writes neither twice."""
+
+    run = models.ForeignKey(PagingRun, verbose_name=_("paging run"), on_delete=models.PROTECT, related_name="pages")
+    incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="pages")
+    step = models.PositiveSmallIntegerField(_("step"))
+    loop = models.PositiveSmallIntegerField(_("loop"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=PageChannel.choices)
+    key = models.CharField(_("key"), max_length=150, unique=True)
+    sent_at = models.DateTimeField(_("sent at"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["incident", "sent_at", "step", "id"]
+        verbose_name = _("page")
+        verbose_name_plural = _("pages")
+        indexes = [models.Index(fields=["incident", "recipient"], name="emergency_page_recipient_idx")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class PageAckLink(models.Model):
+    """The one-time acknowledge link of a page message: minted when the message is delivered, only the
+    token's SHA-256 kept (like tracking links), good once and until ``expires_at``."""
+
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    page = models.ForeignKey(Page, verbose_name=_("page"), on_delete=models.PROTECT, related_name="ack_links")
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("acknowledge link")
+        verbose_name_plural = _("acknowledge links")
+
+    def __str__(self) -> str:
+        return f"{self.page_id} ({'used' if self.used_at else 'live'})"

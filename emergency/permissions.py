@@ -11,6 +11,14 @@ _READ = {
     "emergency.view_responseplan",
     "emergency.view_planitem",
     "emergency.view_checklistitem",
+    "emergency.view_customernotice",
+    "emergency.view_noticerecipient",
+    "emergency.view_pagingrun",
+    "emergency.view_page",
+    "emergency.view_oncallrota",
+    "emergency.view_oncallshift",
+    "emergency.view_pagingpolicy",
+    "emergency.view_pagingstep",
 }
 
 ROLE_PERMISSIONS = {
@@ -25,6 +33,19 @@ ROLE_PERMISSIONS = {
         "emergency.add_planitem",
         "emergency.change_planitem",
         "emergency.delete_planitem",
+        # Who is on call and how each level pages.
+        "emergency.add_oncallrota",
+        "emergency.change_oncallrota",
+        "emergency.add_oncallshift",
+        "emergency.change_oncallshift",
+        "emergency.delete_oncallshift",
+        "emergency.add_pagercontact",
+        "emergency.change_pagercontact",
+        "emergency.view_pagercontact",
+        "emergency.change_pagingpolicy",
+        "emergency.add_pagingstep",
+        "emergency.change_pagingstep",
+        "emergency.delete_pagingstep",
     },
     # 主管 and 服务经理 follow the response.
     SUPERVISOR: _READ,

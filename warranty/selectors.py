@@ -1,8 +1,10 @@
 """Reads of the warranty app for screens, the API and other apps."""
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Collate
 
 from aftersales.core.phones import normalize_phone
 from aftersales.core.privacy import can_see_contact, customer_summary
@@ -148,3 +150,39 @@ def quotes_visible_to(user) -> QuerySet[Quote]:
     if user.is_superuser or user.has_perm("warranty.view_all_quotes"):
         return quotes
     return quotes.filter(pk__in=Quote.objects.filter(tickets__assignee=user).values("pk"))
+
+
+def units_in_scope(
+    *,
+    models: Sequence[str] = (),
+    serial_from: str = "",
+    serial_to: str = "",
+    sold_from: date | None = None,
+    sold_to: date | None = None,
+    regions: Sequence[str] = (),
+) -> QuerySet[RegisteredUnit]:
+    """The registered units an incident's scope names (emergency response, CONTRACT.md §4), one SQL query.
+
+    Every given field narrows the set (AND): model codes, an inclusive serial range, an inclusive range
+    of purchase (sale) dates, the owners' region codes. Serials compare byte by byte (``COLLATE "C"``),
+    so a range means the same on every database whatever its collation. A scope naming none of these
+    fields names no unit (an outage affects no product), never the whole installed base.
+    """
+    if not (models or serial_from or serial_to or sold_from or sold_to or regions):
+        return RegisteredUnit.objects.none()
+    units = RegisteredUnit.objects.all()
+    if models:
+        units = units.filter(product_model__code__in=list(models))
+    if serial_from or serial_to:
+        units = units.annotate(serial_bytes=Collate("serial", "C"))
+        if serial_from:
+            units = units.filter(serial_bytes__gte=Collate(Value(serial_from), "C"))
+        if serial_to:
+            units = units.filter(serial_bytes__lte=Collate(Value(serial_to), "C"))
+    if sold_from:
+        units = units.filter(purchase_date__gte=sold_from)
+    if sold_to:
+        units = units.filter(purchase_date__lte=sold_to)
+    if regions:
+        units = units.filter(customer__region__code__in=list(regions))
+    return units

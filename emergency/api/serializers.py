@@ -10,7 +10,7 @@ from aftersales.core.api.serializers import ChoiceLabelField, SlaClockSerializer
 
 from .. import selectors, services
 from ..choices import OPEN_STATUSES, Channel, IncidentType, Level, Status
-from ..models import ChecklistItem, Incident, IncidentAttachment, IncidentEvent
+from ..models import ChecklistItem, Incident, IncidentAttachment, IncidentEvent, Page
 
 MAX_TEXT = 5000
 
@@ -70,6 +70,34 @@ class IncidentSerializer(serializers.ModelSerializer):
         return sla_representation(selectors.incident_sla_clocks(incident))
 
 
+class PageSerializer(serializers.ModelSerializer):
+    recipient = serializers.CharField(source="recipient.username", read_only=True)
+
+    class Meta:
+        model = Page
+        fields = ["recipient", "channel", "step", "loop", "sent_at", "acknowledged_at"]
+        read_only_fields = fields
+
+
+class PagingSerializer(serializers.Serializer):
+    """The incident's current paging run (None: nobody was paged)."""
+
+    level = serializers.IntegerField()
+    state = serializers.CharField()
+    step = serializers.IntegerField()
+    loop = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None, allow_null=True)
+    acknowledged_via = serializers.CharField(allow_blank=True)
+
+
+class AffectedSerializer(serializers.Serializer):
+    units = serializers.IntegerField(help_text="registered units the scope names")
+    customers = serializers.IntegerField(help_text="their owners, each counted once")
+    notified = serializers.IntegerField(help_text="customers a notice was sent to (a drill's: meant for)")
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     communications = serializers.CharField(
         source="communications.username", read_only=True, default=None, allow_null=True
@@ -77,6 +105,9 @@ class IncidentDetailSerializer(IncidentSerializer):
     scribe = serializers.CharField(source="scribe.username", read_only=True, default=None, allow_null=True)
     checklist = ChecklistItemSerializer(many=True, read_only=True)
     scope = serializers.JSONField(read_only=True)
+    affected = serializers.SerializerMethodField()
+    pages = PageSerializer(many=True, read_only=True)
+    paging = serializers.SerializerMethodField()
 
     class Meta(IncidentSerializer.Meta):
         fields = [
@@ -87,8 +118,20 @@ class IncidentDetailSerializer(IncidentSerializer):
             "scribe",
             "stand_down_reason",
             "checklist",
+            "affected",
+            "pages",
+            "paging",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PagingSerializer(allow_null=True))
+    def get_paging(self, incident: Incident) -> dict | None:
+        run = selectors.incident_current_run(incident)
+        return PagingSerializer(run).data if run is not None else None
+
+    @extend_schema_field(AffectedSerializer)
+    def get_affected(self, incident: Incident) -> dict:
+        return selectors.incident_affected(incident)
 
 
 class IncidentEventSerializer(CaseEventSerializer):
@@ -121,6 +164,27 @@ class IncidentCreateSerializer(serializers.Serializer):
     drill = serializers.BooleanField(required=False, default=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.PHONE)
     scope = serializers.DictField(required=False, default=dict)
+
+
+class NotifyCustomersSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=MAX_TEXT, help_text="the text every affected customer receives")
+
+
+class NotifiedSerializer(serializers.Serializer):
+    customers = serializers.IntegerField(help_text="customers the notice is for (each messaged once)")
+    messages = serializers.IntegerField(help_text="messages written by this request (0 for a drill or a retry)")
+    drill = serializers.BooleanField()
+    notice = serializers.IntegerField()
+    detail = serializers.CharField(allow_blank=True)
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
+
+
+class AcknowledgedSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    paging = PagingSerializer(source="run")
 
 
 class ChecklistDoneSerializer(serializers.Serializer):

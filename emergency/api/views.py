@@ -7,10 +7,11 @@ checklist item. Someone without ``view_incident`` gets 403 on the list and for a
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from aftersales.core.api.cases import ID_PATTERN, CaseViewSet, case_filter_parameters, case_schema
@@ -19,6 +20,8 @@ from aftersales.core.api.services import reject_nul
 from .. import selectors, services
 from ..cases import INCIDENTS
 from .serializers import (
+    AcknowledgedSerializer,
+    AcknowledgeSerializer,
     ChecklistDoneSerializer,
     ChecklistItemSerializer,
     IncidentAttachmentSerializer,
@@ -27,6 +30,8 @@ from .serializers import (
     IncidentEventSerializer,
     IncidentFilterSerializer,
     IncidentSerializer,
+    NotifiedSerializer,
+    NotifyCustomersSerializer,
 )
 
 VIEW = "emergency.view_incident"
@@ -61,6 +66,8 @@ class IncidentViewSet(CaseViewSet):
         "events": (VIEW, "emergency.view_incidentevent"),
         "attachments": (VIEW, "emergency.view_incidentattachment"),
         "attachment": (VIEW, "emergency.view_incidentattachment"),
+        # A paged technician acknowledges without seeing the incidents; the service decides who may.
+        "acknowledge": (),
     }
 
     def case_list(self, user, **filters):
@@ -109,3 +116,57 @@ class IncidentViewSet(CaseViewSet):
                 item=item, actor=request.user, note=reject_nul(serializer.validated_data)["note"]
             )
         return Response(ChecklistItemSerializer(item).data)
+
+    @extend_schema(
+        request=NotifyCustomersSerializer,
+        responses={
+            202: NotifiedSerializer,
+            400: OpenApiResponse(description="no message"),
+            403: OpenApiResponse(description="neither a coordinator nor the incident's commander"),
+            404: OpenApiResponse(description="no such incident this user may see"),
+            409: OpenApiResponse(description="not assessed yet, or closed"),
+        },
+        summary="Message every customer owning an affected unit, once each (a drill messages nobody)",
+    )
+    @action(detail=True, methods=["post"], url_path="notify-customers")
+    def notify_customers(self, request, number: str):
+        incident = self.get_object()
+        serializer = NotifyCustomersSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = reject_nul(serializer.validated_data, "message")["message"]
+        with self.service_errors():
+            notice = services.incident_notify_customers(incident=incident, actor=request.user, message=message)
+        body = {
+            "customers": notice.customers,
+            "messages": notice.new_messages,  # type: ignore[attr-defined]  # set by the service
+            "drill": notice.drill,
+            "notice": notice.pk,
+            "detail": _("Drill: no message was sent to any customer.") if notice.drill else "",
+        }
+        return Response(NotifiedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=AcknowledgeSerializer,
+        responses={
+            200: AcknowledgedSerializer,
+            403: OpenApiResponse(description="never paged for this incident and no coordinator"),
+            404: OpenApiResponse(description="no such incident"),
+            409: OpenApiResponse(description="nobody was paged, or the paging has ended"),
+        },
+        summary="Acknowledge the page: the paging chain stops (the same person again changes nothing)",
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, number: str):
+        serializer = AcknowledgeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        incident = selectors.incident_by_number(number)
+        if incident is None:
+            if request.user.has_perm(VIEW):
+                raise NotFound()
+            raise PermissionDenied()
+        with self.service_errors():
+            run = services.incident_acknowledge(
+                incident=incident, actor=request.user, note=reject_nul(serializer.validated_data, "note")["note"]
+            )
+        # The same small answer for everyone: a paged technician may not see the incident itself.
+        return Response(AcknowledgedSerializer({"number": incident.number, "run": run}).data)

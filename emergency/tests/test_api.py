@@ -130,7 +130,8 @@ def test_the_lifecycle_through_the_api_snapshots_the_plan_and_refuses_close_befo
     assert body["commander"] == staff["coordinator"].username
     assert {clock["name"] for clock in body["sla"]} == {"respond", "initial_handling"}
     body = move("activate").json()
-    assert body["status"] == "activated" and body["acknowledged_at"] is not None
+    assert body["status"] == "activated" and body["acknowledged_at"] is None  # paged, not yet acknowledged
+    assert {page["recipient"] for page in body["pages"]} >= {staff["coordinator"].username}
     assert [(item["title"], item["owner_role"]) for item in body["checklist"]] == sorted(
         [(title, role) for title, role, _ in LEVEL_1], key=lambda pair: dict(((t, r), m) for t, r, m in LEVEL_1)[pair]
     )
@@ -148,7 +149,9 @@ def test_the_lifecycle_through_the_api_snapshots_the_plan_and_refuses_close_befo
     ).status_code in (403, 409)
     assert client_for(staff["manager"]).get(f"/api/v1/incidents/{number}/").json()["actions"] == []
     events = client.get(f"/api/v1/incidents/{number}/events/").json()["results"]
-    assert [event["action"] for event in events] == ["create", "assess", "activate", "mitigate", "recover"]
+    actions = [event["action"] for event in events]
+    # Activation paged the level's chain: its empty on-call rota skipped, then the coordinators.
+    assert actions == ["create", "assess", "activate", "page_skipped", "page", "mitigate", "recover"]
 
 
 def test_checklist_items_are_ticked_off_once(staff):

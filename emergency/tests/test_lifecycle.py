@@ -111,7 +111,8 @@ def test_the_whole_path_moves_the_clocks_and_closes_after_a_verified_review(staf
     review = IncidentReview.objects.get(incident=incident)
     assert (review.author, review.verified_by) == (staff["coordinator"], staff["coordinator2"])
     actions = list(IncidentEvent.objects.filter(incident=incident).values_list("action", flat=True))
-    assert actions == ["create", "assess", "activate", "mitigate", "recover", "review", "close"]
+    # Activating level II paged its chain (the empty on-call rota skipped, then the coordinators).
+    assert actions == ["create", "assess", "activate", "page_skipped", "page", "mitigate", "recover", "review", "close"]
 
 
 def test_close_without_a_review_is_a_conflict(staff):
