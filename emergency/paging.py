@@ -280,7 +280,9 @@ def page_message_context(stored: dict) -> dict:
         "drill": incident.drill,
         "step": page.step,
         "loop": page.loop,
-        "ack_url": ack_url(incident.number, ack_link_mint(page)),
+        # Signed in, an in-app page is acknowledged on the command page; showing it in the inbox
+        # must not mint a live link each time it is read.
+        "ack_url": "" if page.channel == PageChannel.IN_APP else ack_url(incident.number, ack_link_mint(page)),
         "url": f"/admin/emergency/incident/{incident.pk}/change/",
         "drill_note": _("This is a drill.") if incident.drill else "",
     }
