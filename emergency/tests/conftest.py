@@ -13,3 +13,12 @@ def staff(make_user):
         "technician": make_user("technician"),
         "agent": make_user("agent"),
     }
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The tests read refusals and notes in English; the site's default language is Chinese."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
