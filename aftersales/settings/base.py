@@ -249,7 +249,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "aftersales.core.api.pagination.BoundedCountPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "aftersales.core.api.schema.ErrorResponsesAutoSchema",
     "EXCEPTION_HANDLER": "aftersales.core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         # Public endpoints need no account, so they are limited per client address.

@@ -40,11 +40,18 @@ FUZZ_SETTINGS = {
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
 
+# Every check schemathesis has (issue #18) once ``API_FUZZ_ALL_CHECKS=1``: 46 of 250 cases still fail
+# with them (positive-data 400s, attachment content types, empty filter values), so the default
+# run keeps the two checks that pass until those are fixed.
+ALL_CHECKS = os.environ.get("API_FUZZ_ALL_CHECKS") == "1"
+
+
 def _checks():
-    from schemathesis.checks import not_a_server_error
+    from schemathesis.checks import CHECKS, load_all_checks, not_a_server_error
     from schemathesis.specs.openapi.checks import response_schema_conformance
 
-    return [not_a_server_error, response_schema_conformance]
+    load_all_checks()
+    return list(CHECKS.get_all()) if ALL_CHECKS else [not_a_server_error, response_schema_conformance]
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +81,22 @@ def test_operation_as_superuser(case, superuser):
     # A token per example, as a client logs in: an example of POST /auth/logout/ revokes the one it used.
     token = api_token_issue(user=superuser).key
     response = case.call(headers={"Authorization": f"Token {token}"})
-    case.validate_response(response, checks=_checks())
+    case.validate_response(response, checks=_checks(), headers={"Authorization": f"Token {token}"})
+    assert response.status_code != 401, "the token was not accepted: nothing behind the login was fuzzed"
+
+
+@pytest.fixture
+def technician(make_user, calendars):
+    return make_user("technician")
+
+
+@pytest.mark.skipif(not ALL_CHECKS, reason="with API_FUZZ_ALL_CHECKS=1 only, while the all-checks run has failures")
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, **FUZZ_SETTINGS)
+def test_operation_as_technician(case, technician):
+    token = api_token_issue(user=technician).key
+    response = case.call(headers={"Authorization": f"Token {token}"})
+    case.validate_response(response, checks=_checks(), headers={"Authorization": f"Token {token}"})
     assert response.status_code != 401, "the token was not accepted: nothing behind the login was fuzzed"
 
 
