@@ -111,6 +111,25 @@ POLICY: tuple[Resource, ...] = (
         read=roles(AGENT, TECHNICIAN, SUPERVISOR),
         write=roles(SUPERVISOR),
     ),
+    # Spare parts (docs/parts.md): agents have no stock business; technicians see their own van and the
+    # stores, supervisors, managers and coordinators every warehouse; managers keep the catalogue.
+    Resource("/api/v1/parts/{sku}/", read=roles(TECHNICIAN, SUPERVISOR, MANAGER, COORDINATOR), write=roles(MANAGER)),
+    Resource("/api/v1/warehouses/{code}/", read=roles(TECHNICIAN, SUPERVISOR, MANAGER, COORDINATOR), write=roles()),
+    *(
+        Resource(
+            prefix,
+            read=roles(TECHNICIAN, SUPERVISOR, MANAGER, COORDINATOR),
+            write=roles(TECHNICIAN, SUPERVISOR, MANAGER),
+        )
+        for prefix in (
+            "/api/v1/stock/{id}/",
+            "/api/v1/stock-movements/{id}/",
+            "/api/v1/transfers/{id}/",
+            "/api/v1/reservations/{id}/",
+        )
+    ),
+    # KPIs are for managers, read by supervisors (kpi/permissions.py); nobody's object is hidden.
+    Resource("/api/v1/kpi/metrics/{key}/", read=roles(SUPERVISOR, MANAGER), write=roles(), hidden=False),
     Resource("/api/v1/public/track/{token}/", read=frozenset({CUSTOMER}), write=frozenset({CUSTOMER}), public=True),
     Resource(
         "/api/v1/public/warranty/{serial}/",
