@@ -114,7 +114,7 @@ def announce_file(*, attachment, number: str, staff_url: str, key: str, customer
     if attachment.by_customer:
         notify_staff(users=responsible or desk(), key=key, template="customer_file", context=context)
         return
-    if attachment.public:
+    if attachment.public and customer is not None:
         shared = {"number": number, "name": attachment.original_name}
         notify_customer(customer=customer, key=key, template="file_shared", context=shared)
     colleagues = [user for user in responsible if user.pk != attachment.uploaded_by_id]

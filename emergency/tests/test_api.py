@@ -176,3 +176,19 @@ def test_notes_reach_the_timeline(staff):
     response = client.post(f"/api/v1/incidents/{number}/notes/", {"body": "Called the plant."}, format="json")
     assert response.status_code == 201
     assert client.get(f"/api/v1/incidents/{number}/events/").json()["results"][-1]["note"] == "Called the plant."
+
+
+def test_staff_files_on_an_incident_are_kept_and_told_to_staff_only(staff, settings, tmp_path):
+    # An incident has no customer behind it: a file, even one marked public, reaches no customer.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from aftersales.core.models import OutboxMessage
+
+    settings.MEDIA_ROOT = tmp_path
+    number = report(staff).json()["number"]
+    client = client_for(staff["coordinator"])
+    upload = SimpleUploadedFile("lot.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    response = client.post(f"/api/v1/incidents/{number}/attachments/", {"file": upload}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert client.get(f"/api/v1/incidents/{number}/attachments/").json()[0]["name"] == "lot.png"
+    assert not OutboxMessage.objects.filter(template="file_shared").exists()

@@ -97,7 +97,8 @@ def case_attach(
             number=case.number,
             staff_url=spec.staff_url(case),
             key=f"{spec.kind}:{case.pk}:file:{attachment.pk}",
-            customer=case_contact(case),
+            # A kind without a customer behind it (incidents) shares files among staff only.
+            customer=case_contact(case) if spec.trackable else None,
             responsible=spec.people.responsible(case),
             desk=lambda: spec.people.desk(users_in_role),
         )
