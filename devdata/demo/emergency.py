@@ -26,8 +26,8 @@ from aftersales.core import roles
 from aftersales.core.models import OutboxMessage
 from aftersales.core.outbox.services import outbox_settle_history
 from emergency.choices import Channel, IncidentType, Level
-from emergency.models import ChecklistItem, Incident, PlanItem, ResponsePlan
-from emergency.services import checklist_item_done, incident_create, incident_transition
+from emergency.models import ChecklistItem, Incident, PagingRun, PlanItem, ResponsePlan
+from emergency.services import checklist_item_done, incident_acknowledge, incident_create, incident_transition
 from warranty.models import ProductModel
 
 from .core import DEMO_PASSWORD
@@ -296,6 +296,9 @@ def _run(story: IncidentStory, *, level: int, users: dict, coordinator, deputy, 
     act("assess", 10, {"level": level, "commander": coordinator.username})
     act("activate", 15)
     activated_at = at
+    # The paged coordinator takes it within minutes, before the chain climbs (level IV pages nobody).
+    if PagingRun.objects.filter(incident=incident).exists():
+        incident_acknowledge(incident=incident, actor=coordinator, note="收到 On it", now=at + timedelta(minutes=3))
     act("mitigate", 10)
     # Each item done at a quarter of its deadline, recovery within 12 h: every promise is kept before
     # its first warning (50 %), so the sweep, had it run then, would have had nothing to say.

@@ -519,7 +519,9 @@ class TicketLife(RuleBasedStateMachine):
             else:
                 assert recorded_event not in notified
         breaches = [event for event in recorded if event[1] == "breached" and names[event[0]] in WORK_CLOCKS]
-        assert ticket.escalation_level == len(breaches), "one rung per breach"
+        # One rung per breach, up to the top of the ladder; further breaches tell the top rung again.
+        ladder = (ticket.sla_policy.escalation_ladder if ticket.sla_policy else None) or ["assignee", "supervisor"]
+        assert ticket.escalation_level == min(len(breaches), len(ladder) - 1), "one rung per breach"
         follow_ups = Counter(FollowUp.objects.filter(ticket=ticket).values_list("kind", flat=True))
         assert follow_ups[FollowUpKind.BREACH_REPORT] == len(breaches), "each breach asks for an explanation, once"
         assert follow_ups[FollowUpKind.LOW_SCORE] == self.low_scores
